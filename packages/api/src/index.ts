@@ -1,0 +1,50 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
+import type { AppRouter } from './router/root.js'
+
+export { appRouter, createCaller } from './router/root.js'
+export type { AppRouter }
+
+/** Input types of every procedure, for example `RouterInputs['organizations']['create']`. */
+export type RouterInputs = inferRouterInputs<AppRouter>
+/** Output types of every procedure. */
+export type RouterOutputs = inferRouterOutputs<AppRouter>
+
+export {
+  KeySetUnavailableError,
+  TokenRejectedError,
+  type TokenRejectionReason,
+} from './auth/errors.js'
+export type { CallerIdentity } from './auth/identity.js'
+export { type OperatorIdentity, readBearerToken } from './auth/policy.js'
+export {
+  createTokenVerifier,
+  DEFAULT_JURISDICTION_CLAIM,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from './auth/verifier.js'
+export {
+  type Database,
+  type DatabaseHandle,
+  type DatabaseOptions,
+  openDatabase,
+} from './db/client.js'
+export { readDatabaseFailure } from './db/errors.js'
+export { migrate, migrationsFolder } from './db/migrate.js'
+export * as schema from './db/schema.js'
+export * from './errors.js'
+export { type Jurisdiction, listJurisdictions } from './jurisdictions/list.js'
+export {
+  createOrganizationInput,
+  DEFAULT_TYPE_CODE,
+  NAME_MAX_LENGTH,
+  type Organization,
+  organizationOutput,
+} from './organizations/schema.js'
+export { normalizeTRPCError, toServiceError, trpcCodeForStatus } from './trpc/errors.js'
+export {
+  type ApiDependencies,
+  type Context,
+  createContext,
+  type ErrorData,
+  type RequestMetadata,
+} from './trpc/init.js'

@@ -1,0 +1,115 @@
+/**
+ * tRPC setup in three parts: the context each call receives, the tRPC instance with its error
+ * formatter, and the procedure builders that narrow the context step by step.
+ */
+import { initTRPC } from '@trpc/server'
+import type { Logger } from 'pino'
+import type { OperatorIdentity } from '../auth/policy.js'
+import { authenticate, requireOperator } from '../auth/policy.js'
+import type { TokenVerifier } from '../auth/verifier.js'
+import type { Database } from '../db/client.js'
+import type { ErrorCode } from '../errors.js'
+import type { ClaimNames } from '../organizations/resolve.js'
+import { normalizeTRPCError, toServiceError } from './errors.js'
+
+// ---------------------------------------------------------------------------
+// 1. Context
+// ---------------------------------------------------------------------------
+
+/** Long-lived collaborators, created once per process and injected into every call. */
+export interface ApiDependencies {
+  db: Database
+  verifier: TokenVerifier
+  logger: Logger
+  /** Permission a token must grant to create organisations; null disables the check. */
+  requiredPermission: string | null
+  /** Names of the token claims that fill absent request fields. */
+  claims: ClaimNames
+}
+
+/** What the transport knows about one request. */
+export interface RequestMetadata {
+  /** The raw `Authorization` header value, if any. */
+  authorization: string | undefined
+  requestId: string
+  /** Request-scoped logger; defaults to a child of the dependencies' logger. */
+  logger?: Logger
+}
+
+export function createContext(dependencies: ApiDependencies, request: RequestMetadata) {
+  return {
+    db: dependencies.db,
+    verifier: dependencies.verifier,
+    requiredPermission: dependencies.requiredPermission,
+    claims: dependencies.claims,
+    authorization: request.authorization,
+    requestId: request.requestId,
+    logger: request.logger ?? dependencies.logger.child({ reqId: request.requestId }),
+  }
+}
+
+export type Context = ReturnType<typeof createContext>
+
+// ---------------------------------------------------------------------------
+// 2. Initialisation
+// ---------------------------------------------------------------------------
+
+/** `error.data` of every tRPC failure; the same fields as the REST error envelope. */
+export interface ErrorData {
+  /** Stable machine label, the REST envelope's `code`. */
+  code: ErrorCode
+  /** One entry per problem. */
+  messages: string[]
+  requestId: string | undefined
+  httpStatus: number
+  /** tRPC's own code, such as `CONFLICT`. */
+  trpcCode: string
+  path: string | undefined
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error, ctx }) {
+    const serviceError = toServiceError(error)
+    const message = serviceError?.message ?? 'Internal server error'
+    const data: ErrorData = {
+      code: serviceError?.code ?? 'internal_error',
+      messages: [...(serviceError?.messages ?? [message])],
+      requestId: ctx?.requestId,
+      httpStatus: serviceError?.status ?? 500,
+      trpcCode: shape.data.code,
+      path: shape.data.path,
+    }
+    // Never shape.data.stack: stack traces stay in the log.
+    return { code: shape.code, message, data }
+  },
+})
+
+export const router = t.router
+export const createCallerFactory = t.createCallerFactory
+
+// ---------------------------------------------------------------------------
+// 3. Procedures
+// ---------------------------------------------------------------------------
+
+/** Re-throws ServiceErrors and input validation failures with the tRPC code of their status. */
+const normalizeErrors = t.middleware(async ({ next }) => {
+  const result = await next()
+  if (!result.ok) {
+    throw normalizeTRPCError(result.error)
+  }
+  return result
+})
+
+export const publicProcedure = t.procedure.use(normalizeErrors)
+
+/** A verified caller, who may or may not act for an Auth0 organisation. */
+export const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const caller = await authenticate(ctx.verifier, ctx.authorization)
+  return next({ ctx: { caller } })
+})
+
+/** A verified caller acting for an Auth0 organisation with the required permission. */
+export const operatorProcedure = authenticatedProcedure.use(({ ctx, next }) => {
+  const caller: OperatorIdentity = requireOperator(ctx.caller, ctx.requiredPermission)
+  return next({ ctx: { caller } })
+})

@@ -1,0 +1,8 @@
+export { type DatabaseTarget, databaseTargets, postgresUrl } from './databases.js'
+export {
+  operatorClaims,
+  startTestIssuer,
+  TEST_AUDIENCE,
+  type TestIssuer,
+  type TokenOptions,
+} from './issuer.js'
