@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'service_unavailable'
+  | 'local_issuer_loopback_only'
   | 'internal_error'
 
 export interface ServiceErrorOptions {

@@ -46,5 +46,6 @@ export {
   type Context,
   createContext,
   type ErrorData,
+  type Logger,
   type RequestMetadata,
 } from './trpc/init.js'

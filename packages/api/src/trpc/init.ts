@@ -3,7 +3,7 @@
  * formatter, and the procedure builders that narrow the context step by step.
  */
 import { initTRPC } from '@trpc/server'
-import type { Logger } from 'pino'
+import type { LogFn } from 'pino'
 import type { OperatorIdentity } from '../auth/policy.js'
 import { authenticate, requireOperator } from '../auth/policy.js'
 import type { TokenVerifier } from '../auth/verifier.js'
@@ -15,6 +15,15 @@ import { normalizeTRPCError, toServiceError } from './errors.js'
 // ---------------------------------------------------------------------------
 // 1. Context
 // ---------------------------------------------------------------------------
+
+/** The logging calls the API uses; a pino logger or a Fastify request logger fits. */
+export interface Logger {
+  debug: LogFn
+  info: LogFn
+  warn: LogFn
+  error: LogFn
+  child(bindings: Record<string, unknown>): Logger
+}
 
 /** Long-lived collaborators, created once per process and injected into every call. */
 export interface ApiDependencies {

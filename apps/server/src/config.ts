@@ -1,0 +1,195 @@
+/** Server configuration from environment variables, validated once at start-up. */
+import { z } from 'zod'
+
+/** Raised with one message per invalid variable, so an operator can fix them all at once. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[]
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+const integer = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') {
+        return fallback
+      }
+      const parsed = Number(value)
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        context.addIssue({
+          code: 'custom',
+          message: `${name}=${JSON.stringify(value)} is invalid; use a whole number from ${min} to ${max} (default ${fallback})`,
+        })
+        return z.NEVER
+      }
+      return parsed
+    })
+
+const text = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value.trim()))
+
+// A bare host name such as `cail.eu.auth0.com`: no scheme, no path, no port.
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z
+      .enum(['development', 'test', 'production'], {
+        error: (issue) =>
+          `NODE_ENV=${JSON.stringify(issue.input)} is invalid; use development, test or production`,
+      })
+      .default('development'),
+    PORT: integer('PORT', 3000, 0, 65_535),
+    HOST: text('127.0.0.1'),
+    DATA_DIR: text('.data'),
+    DATABASE_URL: z
+      .string()
+      .optional()
+      .refine((value) => !value || /^postgres(ql)?:\/\/./.test(value), {
+        message: 'DATABASE_URL is invalid; use postgres://user:password@host:5432/database',
+      }),
+    DATABASE_POOL_SIZE: integer('DATABASE_POOL_SIZE', 10, 1, 1_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer('DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000),
+    AUTH0_DOMAIN: z
+      .string()
+      .optional()
+      .refine((value) => !value || HOST_NAME.test(value), {
+        message:
+          'AUTH0_DOMAIN is invalid; use the tenant host name alone, such as cail.eu.auth0.com (no https:// and no path)',
+      }),
+    AUTH0_AUDIENCE: z.string().optional(),
+    AUTH0_ALGORITHMS: text('RS256').transform((value, context) => {
+      const algorithms = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean)
+      const rejected = algorithms.filter((algorithm) => /^(none|HS\d+)$/i.test(algorithm))
+      if (algorithms.length === 0 || rejected.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `AUTH0_ALGORITHMS=${JSON.stringify(value)} is invalid; list asymmetric algorithms such as RS256 (none and HS* are never allowed)`,
+        })
+        return z.NEVER
+      }
+      return algorithms
+    }),
+    AUTH0_CLOCK_TOLERANCE_SECONDS: integer('AUTH0_CLOCK_TOLERANCE_SECONDS', 5, 0, 300),
+    JWKS_TIMEOUT_MS: integer('JWKS_TIMEOUT_MS', 5_000, 100, 60_000),
+    JWKS_COOLDOWN_MS: integer('JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    JWKS_CACHE_MAX_AGE_MS: integer('JWKS_CACHE_MAX_AGE_MS', 600_000, 1_000, 86_400_000),
+    REQUIRED_PERMISSION: text('create:organizations'),
+    CLAIM_NAMESPACE: text('https://cail.health/'),
+    ORG_NAME_CLAIM: text('org_name'),
+    BODY_LIMIT_BYTES: integer('BODY_LIMIT_BYTES', 16_384, 1_024, 10_485_760),
+    REQUEST_TIMEOUT_MS: integer('REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+    SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: (issue) =>
+          `LOG_LEVEL=${JSON.stringify(issue.input)} is invalid; use fatal, error, warn, info, debug, trace or silent`,
+      })
+      .default('info'),
+  })
+  .superRefine((env, context) => {
+    const domainSet = Boolean(env.AUTH0_DOMAIN)
+    const audienceSet = Boolean(env.AUTH0_AUDIENCE)
+    if (domainSet !== audienceSet) {
+      context.addIssue({
+        code: 'custom',
+        message:
+          'AUTH0_DOMAIN and AUTH0_AUDIENCE must be set together; set both for Auth0, or neither for the local issuer',
+      })
+    }
+    if (!domainSet && env.NODE_ENV === 'production') {
+      context.addIssue({
+        code: 'custom',
+        message:
+          'AUTH0_DOMAIN and AUTH0_AUDIENCE are required when NODE_ENV=production; the local issuer is for development only',
+      })
+    }
+  })
+
+export type Environment = z.output<typeof environmentSchema>
+
+export interface Auth0Settings {
+  /** `https://<AUTH0_DOMAIN>/`. */
+  issuer: string
+  jwksUri: string
+  audience: string
+}
+
+export interface ServerConfig {
+  production: boolean
+  port: number
+  host: string
+  dataDir: string
+  databaseUrl: string | undefined
+  databasePoolSize: number
+  databaseStatementTimeoutMs: number
+  /** Undefined selects the local issuer. */
+  auth0: Auth0Settings | undefined
+  algorithms: string[]
+  clockToleranceSeconds: number
+  jwksTimeoutMs: number
+  jwksCooldownMs: number
+  jwksCacheMaxAgeMs: number
+  /** Null when REQUIRED_PERMISSION is set to an empty string. */
+  requiredPermission: string | null
+  jurisdictionClaim: string
+  organizationNameClaim: string
+  bodyLimitBytes: number
+  requestTimeoutMs: number
+  shutdownGraceMs: number
+  logLevel: Environment['LOG_LEVEL']
+}
+
+/** Reads and validates the configuration; throws ConfigError listing every invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = environmentSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => issue.message))
+  }
+  const values = parsed.data
+
+  const auth0 =
+    values.AUTH0_DOMAIN && values.AUTH0_AUDIENCE
+      ? {
+          issuer: `https://${values.AUTH0_DOMAIN}/`,
+          jwksUri: `https://${values.AUTH0_DOMAIN}/.well-known/jwks.json`,
+          audience: values.AUTH0_AUDIENCE,
+        }
+      : undefined
+
+  return {
+    production: values.NODE_ENV === 'production',
+    port: values.PORT,
+    host: values.HOST,
+    dataDir: values.DATA_DIR,
+    databaseUrl: values.DATABASE_URL || undefined,
+    databasePoolSize: values.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+    auth0,
+    algorithms: values.AUTH0_ALGORITHMS,
+    clockToleranceSeconds: values.AUTH0_CLOCK_TOLERANCE_SECONDS,
+    jwksTimeoutMs: values.JWKS_TIMEOUT_MS,
+    jwksCooldownMs: values.JWKS_COOLDOWN_MS,
+    jwksCacheMaxAgeMs: values.JWKS_CACHE_MAX_AGE_MS,
+    requiredPermission: values.REQUIRED_PERMISSION === '' ? null : values.REQUIRED_PERMISSION,
+    jurisdictionClaim: `${values.CLAIM_NAMESPACE}jurisdiction_id`,
+    organizationNameClaim: values.ORG_NAME_CLAIM,
+    bodyLimitBytes: values.BODY_LIMIT_BYTES,
+    requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
+    logLevel: values.LOG_LEVEL,
+  }
+}

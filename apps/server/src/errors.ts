@@ -1,0 +1,139 @@
+/** Converts anything thrown while serving a request into the REST error envelope. */
+import { STATUS_CODES } from 'node:http'
+import {
+  readDatabaseFailure,
+  ServiceError,
+  ServiceUnavailableError,
+  toServiceError,
+  ValidationError,
+} from '@cail/api'
+import { TRPCError } from '@trpc/server'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+export interface ErrorEnvelope {
+  statusCode: number
+  message: string | string[]
+  error?: string
+  code?: string
+  meta: { requestId: string; timestamp: string }
+}
+
+interface FastifyErrorLike {
+  code?: string
+  statusCode?: number
+  message: string
+}
+
+/**
+ * Returns the ServiceError that `error` stands for, or undefined for an unexpected failure
+ * that must be reported as a bare 500 and logged in full.
+ */
+export function describeFailure(error: unknown, request: FastifyRequest): ServiceError | undefined {
+  if (error instanceof ServiceError) {
+    return error
+  }
+  if (error instanceof TRPCError) {
+    return toServiceError(error)
+  }
+  if (readDatabaseFailure(error)?.unavailable) {
+    return new ServiceUnavailableError('the database is unavailable; retry shortly', {
+      cause: error,
+    })
+  }
+  if (error instanceof Error) {
+    return describeFastifyError(error as FastifyErrorLike, request)
+  }
+  return undefined
+}
+
+function describeFastifyError(
+  error: FastifyErrorLike,
+  request: FastifyRequest,
+): ServiceError | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const contentType = request.headers['content-type'] ?? '(none)'
+      return new ServiceError(
+        415,
+        'unsupported_media_type',
+        `Content-Type ${JSON.stringify(contentType)} is not supported; send the body as application/json`,
+      )
+    }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ServiceError(
+        413,
+        'payload_too_large',
+        'request body is too large; the limit is set by BODY_LIMIT_BYTES',
+      )
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ValidationError(
+        [
+          'request body is not valid JSON or contains a __proto__ or constructor.prototype key; send a JSON object such as {}',
+        ],
+        'invalid_json',
+      )
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ValidationError(['Content-Length does not match the request body'])
+  }
+
+  const status = error.statusCode
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new ServiceError(
+      status,
+      status === 404 ? 'not_found' : 'validation_failed',
+      error.message,
+    )
+  }
+  return undefined
+}
+
+/** Builds the envelope; validation failures carry a message array, other failures a string. */
+export function buildEnvelope(failure: ServiceError | undefined, requestId: string): ErrorEnvelope {
+  const meta = { requestId, timestamp: new Date().toISOString() }
+  if (!failure) {
+    return { statusCode: 500, message: 'Internal server error', meta }
+  }
+  return {
+    statusCode: failure.status,
+    message: failure.code === 'validation_failed' ? [...failure.messages] : failure.message,
+    error: STATUS_CODES[failure.status] ?? 'Error',
+    code: failure.code,
+    meta,
+  }
+}
+
+/** Sends the envelope with the failure's headers and logs the failure once, at a level by severity. */
+export function sendFailure(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const failure = describeFailure(error, request)
+  logFailure(error, failure, request)
+
+  const envelope = buildEnvelope(failure, request.id)
+  if (failure) {
+    reply.headers(failure.headers)
+  }
+  return reply.code(envelope.statusCode).type('application/json; charset=utf-8').send(envelope)
+}
+
+function logFailure(
+  error: unknown,
+  failure: ServiceError | undefined,
+  request: FastifyRequest,
+): void {
+  if (!failure) {
+    request.log.error({ err: error }, 'request failed with an unexpected error')
+    return
+  }
+  const details = { code: failure.code, statusCode: failure.status, reason: failure.message }
+  if (failure.status >= 500) {
+    request.log.warn(
+      { ...details, err: failure.cause ?? failure },
+      'request failed: dependency unavailable',
+    )
+  } else {
+    request.log.info(details, 'request rejected')
+  }
+}

@@ -1,0 +1,70 @@
+/** Entry point: `node dist/main.js`. Configuration comes from the environment (see config.ts). */
+import { ConfigError, loadConfig } from './config.js'
+import { createLogger } from './logger.js'
+import { type RunningServer, startServer } from './start.js'
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(2)
+    }
+    throw error
+  }
+
+  const logger = createLogger(config.logLevel)
+  const server = await startServer(config, logger)
+  logger.info({ url: server.url }, 'server listening')
+
+  closeOnSignals(server, config.shutdownGraceMs, logger)
+}
+
+function closeOnSignals(
+  server: RunningServer,
+  graceMs: number,
+  logger: RunningServer['app']['log'],
+): void {
+  let closing = false
+  const close = (signal: NodeJS.Signals) => {
+    if (closing) {
+      return
+    }
+    closing = true
+    logger.info(
+      { signal, graceMs },
+      'shutting down: no new connections, finishing in-flight requests',
+    )
+
+    const deadline = setTimeout(() => {
+      logger.error(
+        { graceMs },
+        'shutdown grace period elapsed with requests still in flight; exiting',
+      )
+      process.exit(1)
+    }, graceMs)
+    deadline.unref()
+
+    server.close().then(
+      () => {
+        logger.info('shutdown complete')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', close)
+  process.on('SIGINT', close)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `server failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+  )
+  process.exit(1)
+})

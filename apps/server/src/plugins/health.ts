@@ -1,0 +1,41 @@
+/** Liveness (`/healthz`: the process serves HTTP) and readiness (`/readyz`: the database answers). */
+import { type DatabaseHandle, ServiceUnavailableError } from '@cail/api'
+import type { FastifyPluginAsync } from 'fastify'
+
+export interface HealthOptions {
+  database: DatabaseHandle
+  /** Time allowed for the readiness query, in milliseconds. */
+  readinessTimeoutMs?: number
+}
+
+const health: FastifyPluginAsync<HealthOptions> = async (
+  app,
+  { database, readinessTimeoutMs = 2_000 },
+) => {
+  app.get('/healthz', async () => ({ status: 'ok' }))
+
+  app.get('/readyz', async () => {
+    try {
+      await withTimeout(database.ping(), readinessTimeoutMs)
+    } catch (error) {
+      throw new ServiceUnavailableError('the database is not reachable; retry shortly', {
+        cause: error,
+      })
+    }
+    return { status: 'ready', database: database.kind }
+  })
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export default health

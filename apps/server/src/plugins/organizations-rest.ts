@@ -1,0 +1,74 @@
+/** REST adapter: `POST /v1/organizations` calls the tRPC procedure in-process through createCaller. */
+import {
+  type ApiDependencies,
+  createCaller,
+  createContext,
+  type RouterInputs,
+  ServiceError,
+} from '@cail/api'
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+
+export interface OrganizationsRestOptions {
+  dependencies: ApiDependencies
+}
+
+type CreateInput = RouterInputs['organizations']['create']
+
+const PATH = '/v1/organizations'
+const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
+
+const organizationsRest: FastifyPluginAsync<OrganizationsRestOptions> = async (
+  app,
+  { dependencies },
+) => {
+  acceptJsonOrEmptyBody(app)
+
+  app.post(PATH, async (request, reply) => {
+    const caller = createCaller(
+      createContext(dependencies, {
+        authorization: request.headers.authorization,
+        requestId: request.id,
+        logger: request.log,
+      }),
+    )
+    // An empty body arrives as undefined and means {}; zod validates everything else.
+    const organization = await caller.organizations.create((request.body ?? {}) as CreateInput)
+    return reply.code(200).send(organization)
+  })
+
+  app.route({
+    method: [...OTHER_METHODS],
+    url: PATH,
+    handler: async (request, reply) => {
+      reply.header('Allow', 'POST')
+      throw methodNotAllowed(request)
+    },
+  })
+}
+
+/**
+ * Accepts only JSON bodies in this plugin's scope (anything else is a 415). An empty body
+ * becomes undefined instead of a 400, and `__proto__` or `constructor.prototype` keys are
+ * rejected as invalid JSON.
+ */
+function acceptJsonOrEmptyBody(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') {
+      done(null, undefined)
+      return
+    }
+    parseJson(request, body.toString(), done)
+  })
+}
+
+function methodNotAllowed(request: FastifyRequest): ServiceError {
+  return new ServiceError(
+    405,
+    'method_not_allowed',
+    `${request.method} is not allowed on ${PATH}; use POST`,
+  )
+}
+
+export default organizationsRest
