@@ -1,0 +1,87 @@
+/**
+ * Starts the real Fastify application on a loopback port, against a migrated database target
+ * and the independent test issuer, for tests that speak HTTP to it.
+ */
+import {
+  type ApiDependencies,
+  createTokenVerifier,
+  type DatabaseHandle,
+  DEFAULT_JURISDICTION_CLAIM,
+} from '@cail/api'
+import type { DatabaseTarget, TestIssuer } from '@cail/api/testing'
+import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { buildApp } from '../../src/app.js'
+
+export interface TestServer {
+  readonly url: string
+  readonly app: FastifyInstance
+  readonly database: DatabaseHandle
+  /** Lines the server logged, parsed from pino's JSON output. */
+  readonly logs: Record<string, unknown>[]
+  close(): Promise<void>
+}
+
+export interface TestServerOptions {
+  target: DatabaseTarget
+  issuer: TestIssuer
+  /** Overrides of the dependencies built from the issuer and the database. */
+  dependencies?: Partial<ApiDependencies>
+  bodyLimitBytes?: number
+  /** An already open database; the server then leaves it open on close. */
+  database?: DatabaseHandle
+}
+
+export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+  const ownsDatabase = options.database === undefined
+  const database = options.database ?? (await options.target.open())
+
+  const logs: Record<string, unknown>[] = []
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write(line: string) {
+        logs.push(JSON.parse(line) as Record<string, unknown>)
+      },
+    },
+  )
+
+  const dependencies: ApiDependencies = {
+    db: database.db,
+    verifier: createTokenVerifier({
+      issuer: options.issuer.issuer,
+      audience: options.issuer.audience,
+      jwksUri: options.issuer.jwksUri,
+    }),
+    logger,
+    requiredPermission: 'create:organizations',
+    claims: { organizationName: 'org_name', jurisdiction: DEFAULT_JURISDICTION_CLAIM },
+    ...options.dependencies,
+  }
+
+  const app = await buildApp({
+    dependencies,
+    database,
+    logger,
+    bodyLimitBytes: options.bodyLimitBytes ?? 16_384,
+    requestTimeoutMs: 30_000,
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') {
+    throw new Error('test server has no TCP address')
+  }
+
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    app,
+    database,
+    logs,
+    async close() {
+      await app.close()
+      if (ownsDatabase) {
+        await database.close()
+      }
+    },
+  }
+}
