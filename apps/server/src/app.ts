@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import type { LocalIssuer } from './local-issuer/local-issuer.js'
 import errorEnvelope from './plugins/error-envelope.js'
 import health from './plugins/health.js'
+import idempotencyCleanup from './plugins/idempotency-cleanup.js'
 import localIssuerRoutes from './plugins/local-issuer.js'
 import organizationsRest from './plugins/organizations-rest.js'
 import trpc from './plugins/trpc.js'
@@ -39,6 +40,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(health, { database: options.database })
   await app.register(organizationsRest, { dependencies: options.dependencies })
   await app.register(trpc, { prefix: '/trpc', dependencies: options.dependencies })
+  await app.register(idempotencyCleanup, { db: options.dependencies.db })
   if (options.localIssuer) {
     await app.register(localIssuerRoutes, { issuer: options.localIssuer })
   }

@@ -32,6 +32,24 @@ export { readDatabaseFailure } from './db/errors.js'
 export { migrate, migrationsFolder } from './db/migrate.js'
 export * as schema from './db/schema.js'
 export * from './errors.js'
+export {
+  type IdempotencyKeyCleanup,
+  type IdempotencyKeyCleanupOptions,
+  MIN_IDEMPOTENCY_KEY_RETENTION_MS,
+  startIdempotencyKeyCleanup,
+} from './idempotency/cleanup.js'
+export {
+  IdempotencyKeyInProgressError,
+  IdempotencyKeyReusedError,
+} from './idempotency/errors.js'
+export {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  IDEMPOTENCY_REPLAYED_HEADER,
+  idempotencyKeySchema,
+  readIdempotencyKey,
+} from './idempotency/key.js'
+export { CLAIM_LEASE_SECONDS, idempotent, runIdempotent } from './idempotency/run.js'
 export { type Jurisdiction, listJurisdictions } from './jurisdictions/list.js'
 export {
   createOrganizationInput,

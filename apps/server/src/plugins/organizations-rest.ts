@@ -4,6 +4,7 @@ import {
   createCaller,
   createContext,
   type RouterInputs,
+  type RouterOutputs,
   ServiceError,
 } from '@cail/api'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
@@ -24,15 +25,23 @@ const organizationsRest: FastifyPluginAsync<OrganizationsRestOptions> = async (
   acceptJsonOrEmptyBody(app)
 
   app.post(PATH, async (request, reply) => {
-    const caller = createCaller(
-      createContext(dependencies, {
-        authorization: request.headers.authorization,
-        requestId: request.id,
-        logger: request.log,
-      }),
-    )
-    // An empty body arrives as undefined and means {}; zod validates everything else.
-    const organization = await caller.organizations.create((request.body ?? {}) as CreateInput)
+    const context = createContext(dependencies, {
+      authorization: request.headers.authorization,
+      requestId: request.id,
+      logger: request.log,
+      idempotencyKey: request.headers['idempotency-key'],
+    })
+    const caller = createCaller(context)
+
+    let organization: RouterOutputs['organizations']['create']
+    try {
+      // An empty body arrives as undefined and means {}; zod validates everything else.
+      organization = await caller.organizations.create((request.body ?? {}) as CreateInput)
+    } finally {
+      // Set before the error handler runs too, so that a replayed failure carries
+      // Idempotency-Replayed.
+      reply.headers(Object.fromEntries(context.responseHeaders))
+    }
     return reply.code(200).send(organization)
   })
 

@@ -21,6 +21,7 @@ const trpc: FastifyPluginAsync<TrpcOptions> = async (app, { dependencies }) => {
         authorization: req.headers.authorization,
         requestId: req.id,
         logger: req.log,
+        idempotencyKey: req.headers['idempotency-key'],
       }),
     onError({ error, path, req }) {
       const failure = toServiceError(error)
@@ -35,9 +36,10 @@ const trpc: FastifyPluginAsync<TrpcOptions> = async (app, { dependencies }) => {
         req.log.info({ code: failure.code, path, reason: failure.message }, 'tRPC call rejected')
       }
     },
-    // The same WWW-Authenticate and Retry-After headers as the REST adapter sends.
-    responseMeta({ errors }) {
-      const headers = new Headers()
+    // The same WWW-Authenticate, Retry-After and Idempotency-Replayed headers as the REST
+    // adapter sends.
+    responseMeta({ ctx, errors }) {
+      const headers = new Headers(ctx ? [...ctx.responseHeaders] : [])
       for (const error of errors) {
         for (const [name, value] of Object.entries(toServiceError(error)?.headers ?? {})) {
           headers.set(name, value)

@@ -1,6 +1,18 @@
 /** Drizzle schema for the organisations service. Migrations in `drizzle/` are generated from it. */
 import { sql } from 'drizzle-orm'
-import { boolean, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core'
 
 /** Organisation type codes accepted in v1. Adding a value is a compatible change; removing one is not. */
 export const organizationTypeCodes = ['commissioner', 'provider', 'health_board'] as const
@@ -37,3 +49,41 @@ export const organizations = pgTable(
 )
 
 export type OrganizationRow = typeof organizations.$inferSelect
+
+/**
+ * `Idempotency-Key` records, one per Auth0 organisation and key. A record is in progress while
+ * `response_status` is null; the request that holds `claim_id` fills in the outcome.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** The Auth0 organisation (`org_id` claim) that the key belongs to. */
+    auth0OrganizationId: text('auth0_organization_id').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 (hex) of the operation and the canonical JSON of its parsed input. */
+    requestFingerprint: text('request_fingerprint').notNull(),
+    /** The attempt that may complete or release this record. */
+    claimId: uuid('claim_id').notNull(),
+    /** After this time another attempt may take over an in-progress record. */
+    claimExpiresAt: timestamp('claim_expires_at', { withTimezone: true }).notNull(),
+    /** HTTP status of the first response; null while the first request is in progress. */
+    responseStatus: integer('response_status'),
+    /** The procedure's output, or the failure's code, messages and headers. */
+    responseBody: jsonb('response_body'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (table) => [
+    primaryKey({
+      name: 'idempotency_keys_pkey',
+      columns: [table.auth0OrganizationId, table.key],
+    }),
+    index('idempotency_keys_created_at_idx').on(table.createdAt),
+    check(
+      'idempotency_keys_outcome_check',
+      sql`(${table.responseStatus} is null) = (${table.responseBody} is null)`,
+    ),
+  ],
+)
+
+export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect

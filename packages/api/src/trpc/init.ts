@@ -43,6 +43,8 @@ export interface RequestMetadata {
   requestId: string
   /** Request-scoped logger; defaults to a child of the dependencies' logger. */
   logger?: Logger
+  /** The raw `Idempotency-Key` header value, if any. */
+  idempotencyKey?: string | readonly string[] | undefined
 }
 
 export function createContext(dependencies: ApiDependencies, request: RequestMetadata) {
@@ -54,6 +56,9 @@ export function createContext(dependencies: ApiDependencies, request: RequestMet
     authorization: request.authorization,
     requestId: request.requestId,
     logger: request.logger ?? dependencies.logger.child({ reqId: request.requestId }),
+    idempotencyKey: request.idempotencyKey,
+    /** Headers that procedures add to the HTTP response, such as `Idempotency-Replayed`. */
+    responseHeaders: new Map<string, string>(),
   }
 }
 
