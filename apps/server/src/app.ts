@@ -7,6 +7,7 @@ import errorEnvelope from './plugins/error-envelope.js'
 import health from './plugins/health.js'
 import idempotencyCleanup from './plugins/idempotency-cleanup.js'
 import localIssuerRoutes from './plugins/local-issuer.js'
+import openapi from './plugins/openapi.js'
 import organizationsRest from './plugins/organizations-rest.js'
 import trpc from './plugins/trpc.js'
 import { requestIdFor } from './request-id.js'
@@ -41,6 +42,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(organizationsRest, { dependencies: options.dependencies })
   await app.register(trpc, { prefix: '/trpc', dependencies: options.dependencies })
   await app.register(idempotencyCleanup, { db: options.dependencies.db })
+  await app.register(openapi)
   if (options.localIssuer) {
     await app.register(localIssuerRoutes, { issuer: options.localIssuer })
   }

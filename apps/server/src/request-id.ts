@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
 // Accept a caller's id only when it is short and cannot break a log line or a header.
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** Uses the request's `X-Request-Id` when it is sane, else a new UUID. */
 export function requestIdFor(request: IncomingMessage): string {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { databaseTargets, startTestIssuer, type TestIssuer } from '@cail/api/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readDocumentedResponse } from './support/openapi.js'
 import { startTestServer, type TestServer } from './support/server.js'
 
 let issuer: TestIssuer
@@ -34,9 +35,11 @@ for (const target of databaseTargets()) {
 
       const first = await request()
       expect(first.status).toBe(200)
+      await readDocumentedResponse(first, 'POST')
       const second = await request()
       expect(second.status).toBe(409)
-      expect(((await second.json()) as { code: string }).code).toBe('organization_exists')
+      const conflict = (await readDocumentedResponse(second, 'POST')) as { code: string }
+      expect(conflict.code).toBe('organization_exists')
     })
   })
 }
