@@ -9,6 +9,7 @@ import {
   createCaller,
   createContext,
   createTokenVerifier,
+  type Database,
   type DatabaseHandle,
   runIdempotent,
   ServiceError,
@@ -61,6 +62,33 @@ describe('fingerprintRequest', () => {
     const base = fingerprintRequest(OPERATION, { name: 'A' })
     expect(fingerprintRequest(OPERATION, { name: 'B' })).not.toBe(base)
     expect(fingerprintRequest('organizations.update', { name: 'A' })).not.toBe(base)
+  })
+})
+
+describe('runIdempotent without a key', () => {
+  it('adds no database statement', async () => {
+    const untouchable = new Proxy(
+      {},
+      {
+        get(_target, property) {
+          throw new Error(`the database was used (${String(property)})`)
+        },
+      },
+    ) as Database
+    const context = {
+      db: untouchable,
+      logger: pino({ level: 'silent' }),
+      caller: { organizationId: 'org_without_key' },
+      idempotencyKey: undefined,
+      responseHeaders: new Map<string, string>(),
+    }
+
+    const output = await runIdempotent(context, { operation: OPERATION, input: {} }, async () => ({
+      created: true,
+    }))
+
+    expect(output).toEqual({ created: true })
+    expect(context.responseHeaders.size).toBe(0)
   })
 })
 
