@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import pino from 'pino'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   type DatabaseHandle,
   MIN_IDEMPOTENCY_KEY_RETENTION_MS,
@@ -89,6 +89,20 @@ for (const target of databaseTargets()) {
       }
 
       expect(await countKeys(expiredOrg)).toBe(0)
+    })
+
+    it('runs on its own timer', async () => {
+      const expiredOrg = `org_${randomUUID()}`
+      await insertKeys(expiredOrg, 2, 25)
+      const cleanup = startIdempotencyKeyCleanup({ db: database.db, logger, firstRunDelayMs: 0 })
+
+      try {
+        await vi.waitFor(async () => expect(await countKeys(expiredOrg)).toBe(0), {
+          timeout: 10_000,
+        })
+      } finally {
+        await cleanup.stop()
+      }
     })
 
     it('runs nothing after stop', async () => {

@@ -11,6 +11,8 @@ export interface IdempotencyKeyCleanupOptions {
   logger: Logger
   /** Age after which a record is deleted, in milliseconds. Default and minimum 24 hours. */
   retentionMs?: number
+  /** Time from start to the first run, in milliseconds. Default 60000 (1 minute). */
+  firstRunDelayMs?: number
   /** Time between runs, in milliseconds. Default 900000 (15 minutes). */
   intervalMs?: number
   /** Records deleted per statement. Default 500. */
@@ -27,9 +29,10 @@ export interface IdempotencyKeyCleanup {
 }
 
 /**
- * Starts deleting expired records every `intervalMs`. The timer does not keep the process
- * alive, a run never overlaps the previous one, and each run stops after `maxBatchesPerRun`
- * bounded DELETE statements, so requests keep getting database connections in between.
+ * Starts deleting expired records after `firstRunDelayMs`, then every `intervalMs`. The timers
+ * do not keep the process alive, a run never overlaps the previous one, and each run stops
+ * after `maxBatchesPerRun` bounded DELETE statements, so requests keep getting database
+ * connections in between.
  */
 export function startIdempotencyKeyCleanup(
   options: IdempotencyKeyCleanupOptions,
@@ -71,17 +74,24 @@ export function startIdempotencyKeyCleanup(
     return running
   }
 
-  const timer = setInterval(() => {
+  function runInBackground(): void {
     runOnce().catch((error: unknown) => {
       options.logger.warn({ err: error }, 'idempotency key cleanup failed; the next run retries')
     })
-  }, options.intervalMs ?? 900_000)
+  }
+
+  // A first run soon after start, so that processes restarted more often than the interval
+  // still clean up.
+  const firstRun = setTimeout(runInBackground, options.firstRunDelayMs ?? 60_000)
+  firstRun.unref()
+  const timer = setInterval(runInBackground, options.intervalMs ?? 900_000)
   timer.unref()
 
   return {
     runOnce,
     async stop() {
       stopped = true
+      clearTimeout(firstRun)
       clearInterval(timer)
       await running?.catch(() => {})
     },
