@@ -26,8 +26,12 @@ export class TokenRejectedError extends Error {
 
 /** The issuer's key set could not be fetched for a key that is not cached; the token is not judged. */
 export class KeySetUnavailableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  /** Seconds until the next fetch may be attempted, when known. */
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, { cause: options?.cause })
     this.name = 'KeySetUnavailableError'
+    this.retryAfterSeconds = options?.retryAfterSeconds
   }
 }

@@ -59,7 +59,10 @@ export async function authenticate(
       throw new AuthenticationError(error.message, { tokenPresented: true, cause: error })
     }
     if (error instanceof KeySetUnavailableError) {
-      throw new ServiceUnavailableError(`${error.message}; retry shortly`, { cause: error })
+      throw new ServiceUnavailableError(`${error.message}; retry shortly`, {
+        cause: error,
+        retryAfterSeconds: error.retryAfterSeconds,
+      })
     }
     throw error
   }

@@ -1,7 +1,8 @@
 /** Verifies Auth0 access tokens with jose against the issuer's remote JWKS. */
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
+import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { KeySetUnavailableError, TokenRejectedError } from './errors.js'
 import type { CallerIdentity } from './identity.js'
+import { createCachingKeySet } from './key-set.js'
 
 export interface TokenVerifierOptions {
   /** Expected `iss`, compared exactly; for Auth0, `https://<AUTH0_DOMAIN>/`. */
@@ -16,10 +17,15 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number
   /** Time limit for one JWKS request, in milliseconds. Default 5000. */
   jwksTimeoutMs?: number
-  /** Minimum time between refetches caused by an unknown `kid`, in milliseconds. Default 30000. */
+  /** Minimum time between two JWKS fetches, whatever caused them, in milliseconds. Default 30000. */
   jwksCooldownMs?: number
-  /** Age after which cached keys are refetched, in milliseconds. Default 600000 (10 minutes). */
+  /**
+   * Age after which cached keys are refreshed in the background, in milliseconds. Default 600000
+   * (10 minutes). Cached keys keep verifying while a refresh fails.
+   */
   jwksCacheMaxAgeMs?: number
+  /** Called once per failed JWKS fetch, for logging; `cachedKeys` tells whether old keys remain. */
+  onJwksFetchFailed?: (error: unknown, cachedKeys: boolean) => void
   /** Claim with the organisation's display name. Default `org_name`. */
   organizationNameClaim?: string
   /** Claim with the caller's jurisdiction id. Default `https://cail.health/jurisdiction_id`. */
@@ -49,10 +55,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     )
   }
 
-  const keySet = createRemoteJWKSet(new URL(options.jwksUri), {
-    timeoutDuration: options.jwksTimeoutMs ?? 5_000,
-    cooldownDuration: options.jwksCooldownMs ?? 30_000,
-    cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
+  const keySet = createCachingKeySet(new URL(options.jwksUri), {
+    timeoutMs: options.jwksTimeoutMs ?? 5_000,
+    cooldownMs: options.jwksCooldownMs ?? 30_000,
+    maxAgeMs: options.jwksCacheMaxAgeMs ?? 600_000,
+    onFetchFailed: options.onJwksFetchFailed,
   })
   const claims = {
     organizationName: options.organizationNameClaim ?? 'org_name',
@@ -89,6 +96,9 @@ async function verifySignatureAndClaims(
 }
 
 function translateJoseError(error: unknown): Error {
+  if (error instanceof KeySetUnavailableError) {
+    return error
+  }
   if (error instanceof errors.JWTExpired) {
     return new TokenRejectedError('expired', 'token has expired; request a new access token', {
       cause: error,
