@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
+import { trackQuery } from './deadline.js'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -53,6 +54,11 @@ function openPostgres(options: Extract<DatabaseOptions, { kind: 'postgres' }>): 
     max: options.poolSize ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
+    // Seconds before a connection that failed is tried again. postgres.js's default grows to
+    // 20 s while queries wait in the pool, so a create could run long after its request gave
+    // up. With this cap, an unreachable database fails queries within about 1 s plus
+    // connect_timeout.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     // Notices (for example "relation already exists, skipping") are not errors.
     onnotice: () => {},
     connection: {
@@ -60,7 +66,7 @@ function openPostgres(options: Extract<DatabaseOptions, { kind: 'postgres' }>): 
       application_name: 'cail-organisations',
     },
   })
-  const db = drizzlePostgres({ client, schema })
+  const db = drizzlePostgres({ client: withTrackedQueries(client), schema })
 
   return {
     kind: 'postgres',
@@ -73,6 +79,22 @@ function openPostgres(options: Extract<DatabaseOptions, { kind: 'postgres' }>): 
       await client.end({ timeout: 5 })
     },
   }
+}
+
+/** Makes every query Drizzle starts cancellable by the surrounding withDatabaseDeadline. */
+function withTrackedQueries(client: postgres.Sql): postgres.Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'unsafe') {
+        return Reflect.get(target, property, receiver)
+      }
+      return (...args: Parameters<postgres.Sql['unsafe']>) => {
+        const query = target.unsafe(...args)
+        trackQuery(query)
+        return query
+      }
+    },
+  })
 }
 
 async function openPglite(

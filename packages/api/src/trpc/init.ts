@@ -8,6 +8,7 @@ import type { OperatorIdentity } from '../auth/policy.js'
 import { authenticate, requireOperator } from '../auth/policy.js'
 import type { TokenVerifier } from '../auth/verifier.js'
 import type { Database } from '../db/client.js'
+import { DEFAULT_DATABASE_TIMEOUT_MS, withDatabaseDeadline } from '../db/deadline.js'
 import type { ErrorCode } from '../errors.js'
 import type { ClaimNames } from '../organizations/resolve.js'
 import { normalizeTRPCError, toServiceError } from './errors.js'
@@ -34,6 +35,8 @@ export interface ApiDependencies {
   requiredPermission: string | null
   /** Names of the token claims that fill absent request fields. */
   claims: ClaimNames
+  /** Bound on the database work of one call, in milliseconds; past it the call fails with 503. Default 12000. */
+  databaseTimeoutMs?: number
 }
 
 /** What the transport knows about one request. */
@@ -53,6 +56,7 @@ export function createContext(dependencies: ApiDependencies, request: RequestMet
     verifier: dependencies.verifier,
     requiredPermission: dependencies.requiredPermission,
     claims: dependencies.claims,
+    databaseTimeoutMs: dependencies.databaseTimeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS,
     authorization: request.authorization,
     requestId: request.requestId,
     logger: request.logger ?? dependencies.logger.child({ reqId: request.requestId }),
@@ -122,8 +126,11 @@ export const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) 
   return next({ ctx: { caller } })
 })
 
-/** A verified caller acting for an Auth0 organisation with the required permission. */
+/**
+ * A verified caller acting for an Auth0 organisation with the required permission. The handler's
+ * database work is bounded by `databaseTimeoutMs`; token verification has its own JWKS timeout.
+ */
 export const operatorProcedure = authenticatedProcedure.use(({ ctx, next }) => {
   const caller: OperatorIdentity = requireOperator(ctx.caller, ctx.requiredPermission)
-  return next({ ctx: { caller } })
+  return withDatabaseDeadline(() => next({ ctx: { caller } }), ctx.databaseTimeoutMs)
 })
