@@ -1,7 +1,8 @@
 /** Assembles the Fastify application from its plugins; start.ts opens what it needs and listens. */
-import type { ApiDependencies, DatabaseHandle } from '@cail/api'
+import { type ApiDependencies, type DatabaseHandle, ServiceUnavailableError } from '@cail/api'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { handleClientError, trackRequestSocket } from './client-errors.js'
 import type { LocalIssuer } from './local-issuer/local-issuer.js'
 import errorEnvelope from './plugins/error-envelope.js'
 import health from './plugins/health.js'
@@ -22,7 +23,13 @@ export interface AppOptions {
   bodyLimitBytes: number
   /** Time allowed for a whole request, headers and body included, in milliseconds. */
   requestTimeoutMs: number
+  /** Time allowed for the request line and headers, in milliseconds; at most requestTimeoutMs. */
+  headersTimeoutMs?: number
 }
+
+// How often Node checks the header and request timeouts, in milliseconds (Node's default is
+// 30000, which would let a slow client hold a connection for 30 s past its timeout).
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -30,12 +37,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIdFor,
     bodyLimit: options.bodyLimitBytes,
     requestTimeout: options.requestTimeoutMs,
-    return503OnClosing: true,
+    http: {
+      headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, options.requestTimeoutMs),
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    clientErrorHandler: handleClientError,
+    // Requests that arrive while closing get the error envelope from the hook below instead.
+    return503OnClosing: false,
   })
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id)
+    trackRequestSocket(request.raw.socket, request.id)
   })
+  rejectRequestsWhileClosing(app)
 
   await app.register(errorEnvelope)
   await app.register(health, { database: options.database })
@@ -47,4 +62,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(localIssuerRoutes, { issuer: options.localIssuer })
   }
   return app
+}
+
+/**
+ * After close() starts, answers new requests on open keep-alive connections with a 503 and
+ * `Connection: close`, and closes each connection after its in-flight response, so that the
+ * server drains instead of waiting for idle sockets to time out.
+ */
+function rejectRequestsWhileClosing(app: FastifyInstance): void {
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('Connection', 'close')
+      throw new ServiceUnavailableError(
+        'the server is shutting down; retry the request on a new connection',
+        { retryAfterSeconds: 1 },
+      )
+    }
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) {
+      reply.header('Connection', 'close')
+    }
+  })
 }

@@ -37,6 +37,32 @@ const text = (fallback: string) =>
     .optional()
     .transform((value) => (value === undefined ? fallback : value.trim()))
 
+// Host names that http:// issuer and JWKS overrides may use; anything else needs https://.
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
+
+/** An absolute https URL, or http on a loopback host (a test issuer on this machine). */
+const issuerUrl = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === '') {
+        return undefined
+      }
+      const url = URL.canParse(value.trim()) ? new URL(value.trim()) : undefined
+      const secure =
+        url?.protocol === 'https:' ||
+        (url?.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname))
+      if (!url || !secure || url.username || url.password) {
+        context.addIssue({
+          code: 'custom',
+          message: `${name}=${JSON.stringify(value)} is invalid; use an https:// URL without credentials (http:// only on localhost, 127.0.0.1 or [::1])`,
+        })
+        return z.NEVER
+      }
+      return url.href
+    })
+
 // A bare host name such as `cail.eu.auth0.com`: no scheme, no path, no port.
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
@@ -60,6 +86,8 @@ const environmentSchema = z
       }),
     DATABASE_POOL_SIZE: integer('DATABASE_POOL_SIZE', 10, 1, 1_000),
     DATABASE_STATEMENT_TIMEOUT_MS: integer('DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000),
+    DATABASE_CONNECT_TIMEOUT_MS: integer('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    DATABASE_REQUEST_TIMEOUT_MS: integer('DATABASE_REQUEST_TIMEOUT_MS', 12_000, 100, 600_000),
     AUTH0_DOMAIN: z
       .string()
       .optional()
@@ -68,6 +96,8 @@ const environmentSchema = z
           'AUTH0_DOMAIN is invalid; use the tenant host name alone, such as cail.eu.auth0.com (no https:// and no path)',
       }),
     AUTH0_AUDIENCE: z.string().optional(),
+    AUTH0_ISSUER_URL: issuerUrl('AUTH0_ISSUER_URL'),
+    AUTH0_JWKS_URI: issuerUrl('AUTH0_JWKS_URI'),
     AUTH0_ALGORITHMS: text('RS256').transform((value, context) => {
       const algorithms = value
         .split(',')
@@ -92,6 +122,7 @@ const environmentSchema = z
     ORG_NAME_CLAIM: text('org_name'),
     BODY_LIMIT_BYTES: integer('BODY_LIMIT_BYTES', 16_384, 1_024, 10_485_760),
     REQUEST_TIMEOUT_MS: integer('REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+    HEADERS_TIMEOUT_MS: integer('HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
     SHUTDOWN_GRACE_MS: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -110,6 +141,19 @@ const environmentSchema = z
           'AUTH0_DOMAIN and AUTH0_AUDIENCE must be set together; set both for Auth0, or neither for the local issuer',
       })
     }
+    if (!domainSet && (env.AUTH0_ISSUER_URL || env.AUTH0_JWKS_URI)) {
+      context.addIssue({
+        code: 'custom',
+        message:
+          'AUTH0_ISSUER_URL and AUTH0_JWKS_URI override the Auth0 settings; set AUTH0_DOMAIN and AUTH0_AUDIENCE as well',
+      })
+    }
+    if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
+      context.addIssue({
+        code: 'custom',
+        message: `HEADERS_TIMEOUT_MS=${env.HEADERS_TIMEOUT_MS} is invalid; it must not exceed REQUEST_TIMEOUT_MS=${env.REQUEST_TIMEOUT_MS}`,
+      })
+    }
     if (!domainSet && env.NODE_ENV === 'production') {
       context.addIssue({
         code: 'custom',
@@ -122,8 +166,9 @@ const environmentSchema = z
 export type Environment = z.output<typeof environmentSchema>
 
 export interface Auth0Settings {
-  /** `https://<AUTH0_DOMAIN>/`. */
+  /** `https://<AUTH0_DOMAIN>/`, or AUTH0_ISSUER_URL when set. */
   issuer: string
+  /** `https://<AUTH0_DOMAIN>/.well-known/jwks.json`, or AUTH0_JWKS_URI when set. */
   jwksUri: string
   audience: string
 }
@@ -136,6 +181,9 @@ export interface ServerConfig {
   databaseUrl: string | undefined
   databasePoolSize: number
   databaseStatementTimeoutMs: number
+  databaseConnectTimeoutMs: number
+  /** Bound on the database work of one request; past it the request fails with 503. */
+  databaseRequestTimeoutMs: number
   /** Undefined selects the local issuer. */
   auth0: Auth0Settings | undefined
   algorithms: string[]
@@ -149,6 +197,7 @@ export interface ServerConfig {
   organizationNameClaim: string
   bodyLimitBytes: number
   requestTimeoutMs: number
+  headersTimeoutMs: number
   shutdownGraceMs: number
   logLevel: Environment['LOG_LEVEL']
 }
@@ -164,8 +213,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const auth0 =
     values.AUTH0_DOMAIN && values.AUTH0_AUDIENCE
       ? {
-          issuer: `https://${values.AUTH0_DOMAIN}/`,
-          jwksUri: `https://${values.AUTH0_DOMAIN}/.well-known/jwks.json`,
+          issuer: values.AUTH0_ISSUER_URL ?? `https://${values.AUTH0_DOMAIN}/`,
+          jwksUri: values.AUTH0_JWKS_URI ?? `https://${values.AUTH0_DOMAIN}/.well-known/jwks.json`,
           audience: values.AUTH0_AUDIENCE,
         }
       : undefined
@@ -178,6 +227,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databaseUrl: values.DATABASE_URL || undefined,
     databasePoolSize: values.DATABASE_POOL_SIZE,
     databaseStatementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseConnectTimeoutMs: values.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseRequestTimeoutMs: values.DATABASE_REQUEST_TIMEOUT_MS,
     auth0,
     algorithms: values.AUTH0_ALGORITHMS,
     clockToleranceSeconds: values.AUTH0_CLOCK_TOLERANCE_SECONDS,
@@ -189,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     organizationNameClaim: values.ORG_NAME_CLAIM,
     bodyLimitBytes: values.BODY_LIMIT_BYTES,
     requestTimeoutMs: values.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: values.HEADERS_TIMEOUT_MS,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
     logLevel: values.LOG_LEVEL,
   }

@@ -43,6 +43,7 @@ function databaseOptions(config: ServerConfig): DatabaseOptions {
       url: config.databaseUrl,
       poolSize: config.databasePoolSize,
       statementTimeoutMs: config.databaseStatementTimeoutMs,
+      connectTimeoutSeconds: config.databaseConnectTimeoutMs / 1000,
     }
   }
   return { kind: 'pglite', dataDir: resolve(config.dataDir, 'pglite') }
@@ -58,6 +59,14 @@ async function listen(
     jwksTimeoutMs: config.jwksTimeoutMs,
     jwksCooldownMs: config.jwksCooldownMs,
     jwksCacheMaxAgeMs: config.jwksCacheMaxAgeMs,
+    onJwksFetchFailed: (error: unknown, cachedKeys: boolean) => {
+      logger.warn(
+        { err: error, cachedKeys },
+        cachedKeys
+          ? "fetching the issuer's JWKS failed; verifying with the cached keys"
+          : "fetching the issuer's JWKS failed; tokens cannot be verified until a fetch succeeds",
+      )
+    },
     organizationNameClaim: config.organizationNameClaim,
     jurisdictionClaim: config.jurisdictionClaim,
   }
@@ -84,6 +93,7 @@ async function listen(
       organizationName: config.organizationNameClaim,
       jurisdiction: config.jurisdictionClaim,
     },
+    databaseTimeoutMs: config.databaseRequestTimeoutMs,
   }
   const app = await buildApp({
     dependencies,
@@ -92,6 +102,7 @@ async function listen(
     localIssuer,
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
   })
 
   await app.listen({ port: config.port, host: config.host })
@@ -118,7 +129,9 @@ async function listen(
     database,
     async close() {
       await app.close()
+      logger.info('HTTP server closed; closing the database pool')
       await database.close()
+      logger.info('database pool closed')
     },
   }
 }
