@@ -8,6 +8,7 @@ import {
   ServiceError,
 } from '@cail/api'
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { decodeJsonText, rejectAmbiguousJson } from '../json-body.js'
 
 export interface OrganizationsRestOptions {
   dependencies: ApiDependencies
@@ -35,8 +36,10 @@ const organizationsRest: FastifyPluginAsync<OrganizationsRestOptions> = async (
 
     let organization: RouterOutputs['organizations']['create']
     try {
-      // An empty body arrives as undefined and means {}; zod validates everything else.
-      organization = await caller.organizations.create((request.body ?? {}) as CreateInput)
+      // An empty body arrives as undefined and means {}; zod validates everything else, so a
+      // JSON `null` body is rejected as not an object.
+      const body = request.body === undefined ? {} : request.body
+      organization = await caller.organizations.create(body as CreateInput)
     } finally {
       // Set before the error handler runs too, so that a replayed failure carries
       // Idempotency-Replayed.
@@ -57,18 +60,39 @@ const organizationsRest: FastifyPluginAsync<OrganizationsRestOptions> = async (
 
 /**
  * Accepts only JSON bodies in this plugin's scope (anything else is a 415). An empty body
- * becomes undefined instead of a 400, and `__proto__` or `constructor.prototype` keys are
- * rejected as invalid JSON.
+ * becomes undefined instead of a 400. Bodies that are not UTF-8, nest too deep, repeat a key or
+ * have a `__proto__` or `constructor.prototype` key are rejected as invalid JSON.
  */
 function acceptJsonOrEmptyBody(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (body.length === 0) {
       done(null, undefined)
       return
     }
-    parseJson(request, body.toString(), done)
+
+    let text: string
+    try {
+      text = decodeJsonText(body as Buffer)
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+
+    parseJson(request, text, (error, value) => {
+      if (error) {
+        done(error)
+        return
+      }
+      try {
+        rejectAmbiguousJson(text, value)
+      } catch (rejection) {
+        done(rejection as Error)
+        return
+      }
+      done(null, value)
+    })
   })
 }
 
