@@ -115,7 +115,21 @@ export function sendFailure(
   if (failure) {
     reply.headers(failure.headers)
   }
+  if (failure?.code === 'payload_too_large') {
+    discardRestOfBody(request, reply)
+  }
   return reply.code(envelope.statusCode).type('application/json; charset=utf-8').send(envelope)
+}
+
+/**
+ * Reads and discards the rest of an oversized body instead of closing the connection. Fastify
+ * 5 answers a body parser error with `Connection: close` without reading the rest, and a socket
+ * closed with unread data is reset by the kernel, so a client still uploading would often lose
+ * the 413. REQUEST_TIMEOUT_MS bounds the reading, after which the connection gets a 408.
+ */
+function discardRestOfBody(request: FastifyRequest, reply: FastifyReply): void {
+  reply.removeHeader('connection')
+  request.raw.resume()
 }
 
 function logFailure(
