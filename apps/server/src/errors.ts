@@ -52,11 +52,15 @@ function describeFastifyError(
 ): ServiceError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
-      const contentType = request.headers['content-type'] ?? '(none)'
+      const contentType = request.headers['content-type']
+      const problem =
+        contentType === undefined
+          ? 'request body has no Content-Type'
+          : `Content-Type ${JSON.stringify(contentType)} is not supported`
       return new ServiceError(
         415,
         'unsupported_media_type',
-        `Content-Type ${JSON.stringify(contentType)} is not supported; send the body as application/json`,
+        `${problem}; send the body as application/json`,
       )
     }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
