@@ -46,16 +46,18 @@ export function toServiceError(error: TRPCError): ServiceError | undefined {
     return new ValidationError(issues.map((issue) => issue.message))
   }
 
+  // tRPC 11 reports a body that JSON.parse rejects as BAD_REQUEST with the SyntaxError as cause.
+  if (error.code === 'BAD_REQUEST' && cause instanceof SyntaxError) {
+    return invalidJson()
+  }
+
   if (readDatabaseFailure(cause)?.unavailable) {
     return new ServiceUnavailableError('the database is unavailable; retry shortly', { cause })
   }
 
   switch (error.code) {
     case 'PARSE_ERROR':
-      return new ValidationError(
-        ['request body is not valid JSON; send a JSON object'],
-        'invalid_json',
-      )
+      return invalidJson()
     case 'BAD_REQUEST':
       return new ValidationError([error.message])
     case 'NOT_FOUND':
@@ -69,6 +71,10 @@ export function toServiceError(error: TRPCError): ServiceError | undefined {
     default:
       return undefined
   }
+}
+
+function invalidJson(): ValidationError {
+  return new ValidationError(['request body is not valid JSON; send a JSON object'], 'invalid_json')
 }
 
 /** Rebuilds `error` as a TRPCError whose code matches its ServiceError's status. */
