@@ -7,8 +7,10 @@ import {
   createTokenVerifier,
   type DatabaseHandle,
   DEFAULT_JURISDICTION_CLAIM,
+  schema,
 } from '@cail/api'
 import type { DatabaseTarget, TestIssuer } from '@cail/api/testing'
+import { count, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { buildApp } from '../../src/app.js'
@@ -19,6 +21,8 @@ export interface TestServer {
   readonly database: DatabaseHandle
   /** Lines the server logged, parsed from pino's JSON output. */
   readonly logs: Record<string, unknown>[]
+  /** Counts the organisation rows of one Auth0 organisation (`org_id`). */
+  countOrganizations(auth0OrganizationId: string): Promise<number>
   close(): Promise<void>
 }
 
@@ -77,6 +81,13 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     app,
     database,
     logs,
+    async countOrganizations(auth0OrganizationId) {
+      const [row] = await database.db
+        .select({ rows: count() })
+        .from(schema.organizations)
+        .where(eq(schema.organizations.auth0OrganizationId, auth0OrganizationId))
+      return row?.rows ?? 0
+    },
     async close() {
       await app.close()
       if (ownsDatabase) {
