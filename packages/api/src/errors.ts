@@ -25,9 +25,16 @@ export type ErrorCode =
   | 'local_issuer_loopback_only'
   | 'internal_error'
 
+/** One problem with a request, with the request field it concerns. */
+export interface ErrorIssue {
+  /** Path of the field in the request body, such as `['name']`; empty when no single field is at fault. */
+  readonly path: readonly string[]
+  readonly message: string
+}
+
 export interface ServiceErrorOptions {
-  /** One entry per problem; validation failures may have several. */
-  messages?: readonly string[]
+  /** One entry per problem; validation failures may have several. A plain string names no field. */
+  messages?: readonly (string | ErrorIssue)[]
   /** Response headers the failure requires, such as `WWW-Authenticate` or `Retry-After`. */
   headers?: Readonly<Record<string, string>>
   cause?: unknown
@@ -38,6 +45,8 @@ export class ServiceError extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly messages: readonly string[]
+  /** The same problems as `messages`, in the same order, each with its field path. */
+  readonly issues: readonly ErrorIssue[]
   readonly headers: Readonly<Record<string, string>>
 
   constructor(status: number, code: ErrorCode, message: string, options: ServiceErrorOptions = {}) {
@@ -45,18 +54,23 @@ export class ServiceError extends Error {
     this.name = new.target.name
     this.status = status
     this.code = code
-    this.messages = options.messages ?? [message]
+    this.issues = (options.messages ?? [message]).map(toIssue)
+    this.messages = this.issues.map((issue) => issue.message)
     this.headers = options.headers ?? {}
   }
+}
+
+function toIssue(entry: string | ErrorIssue): ErrorIssue {
+  return typeof entry === 'string' ? { path: [], message: entry } : entry
 }
 
 /** 400: the request is malformed or a value breaks a rule. `messages` has one entry per problem. */
 export class ValidationError extends ServiceError {
   constructor(
-    messages: readonly string[],
+    messages: readonly (string | ErrorIssue)[],
     code: 'validation_failed' | 'invalid_json' = 'validation_failed',
   ) {
-    super(400, code, messages.join('; '), { messages })
+    super(400, code, messages.map((entry) => toIssue(entry).message).join('; '), { messages })
   }
 }
 
@@ -65,11 +79,10 @@ export class UnknownJurisdictionError extends ServiceError {
   readonly jurisdictionId: string
 
   constructor(jurisdictionId: string, supportedIds: readonly string[]) {
-    super(
-      400,
-      'unknown_jurisdiction',
-      `jurisdictionId ${JSON.stringify(jurisdictionId)} is not a supported jurisdiction; use one of ${supportedIds.join(', ')}`,
-    )
+    const message = `jurisdictionId ${JSON.stringify(jurisdictionId)} is not a supported jurisdiction; use one of ${supportedIds.join(', ')}`
+    super(400, 'unknown_jurisdiction', message, {
+      messages: [{ path: ['jurisdictionId'], message }],
+    })
     this.jurisdictionId = jurisdictionId
   }
 }
@@ -98,14 +111,15 @@ export class ForbiddenError extends ServiceError {
   constructor(
     code: 'missing_organization_context' | 'insufficient_permission' | 'jurisdiction_mismatch',
     message: string,
-    options: { requiredScope?: string } = {},
+    options: { requiredScope?: string; field?: string } = {},
   ) {
     const headers: Record<string, string> = {}
     if (options.requiredScope !== undefined) {
       headers['WWW-Authenticate'] =
         `Bearer realm="${REALM}", error="insufficient_scope", error_description="${quote(message)}", scope="${quote(options.requiredScope)}"`
     }
-    super(403, code, message, { headers })
+    const path = options.field === undefined ? [] : [options.field]
+    super(403, code, message, { headers, messages: [{ path, message }] })
   }
 }
 

@@ -2,7 +2,12 @@
 import type { OperatorIdentity } from '../auth/policy.js'
 import type { Database } from '../db/client.js'
 import type { OrganizationTypeCode } from '../db/schema.js'
-import { ForbiddenError, UnknownJurisdictionError, ValidationError } from '../errors.js'
+import {
+  type ErrorIssue,
+  ForbiddenError,
+  UnknownJurisdictionError,
+  ValidationError,
+} from '../errors.js'
 import { listJurisdictions } from '../jurisdictions/list.js'
 import type { NewOrganization } from './create.js'
 import { DEFAULT_TYPE_CODE, organizationNameSchema } from './schema.js'
@@ -41,16 +46,18 @@ export async function resolveNewOrganization(
     throw new ForbiddenError(
       'jurisdiction_mismatch',
       `jurisdictionId ${JSON.stringify(request.jurisdictionId)} differs from the token's jurisdiction ${JSON.stringify(caller.jurisdictionId)}; omit jurisdictionId or sign in for that jurisdiction`,
+      { field: 'jurisdictionId' },
     )
   }
 
-  const problems: string[] = []
+  const problems: ErrorIssue[] = []
   const name = resolveName(request, caller, claims, problems)
   const jurisdictionId = request.jurisdictionId ?? caller.jurisdictionId
   if (jurisdictionId === undefined) {
-    problems.push(
-      `jurisdictionId is missing; send it in the request body or use a token with the ${claims.jurisdiction} claim`,
-    )
+    problems.push({
+      path: ['jurisdictionId'],
+      message: `jurisdictionId is missing; send it in the request body or use a token with the ${claims.jurisdiction} claim`,
+    })
   }
   if (problems.length > 0 || name === undefined || jurisdictionId === undefined) {
     throw new ValidationError(problems)
@@ -77,15 +84,16 @@ function resolveName(
   request: CreateOrganizationRequest,
   caller: OperatorIdentity,
   claims: ClaimNames,
-  problems: string[],
+  problems: ErrorIssue[],
 ): string | undefined {
   if (request.name !== undefined) {
     return request.name
   }
   if (caller.organizationName === undefined) {
-    problems.push(
-      `name is missing; send it in the request body or use a token with the ${claims.organizationName} claim`,
-    )
+    problems.push({
+      path: ['name'],
+      message: `name is missing; send it in the request body or use a token with the ${claims.organizationName} claim`,
+    })
     return undefined
   }
 
@@ -94,7 +102,10 @@ function resolveName(
   ).safeParse(caller.organizationName)
   if (!fromToken.success) {
     problems.push(
-      ...fromToken.error.issues.map((issue) => `${issue.message}; send name in the request body`),
+      ...fromToken.error.issues.map((issue) => ({
+        path: ['name'],
+        message: `${issue.message}; send name in the request body`,
+      })),
     )
     return undefined
   }

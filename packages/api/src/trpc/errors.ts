@@ -20,8 +20,10 @@ export function trpcCodeForStatus(status: number): TRPC_ERROR_CODE_KEY {
   return TRPC_CODE_BY_STATUS[status] ?? 'INTERNAL_SERVER_ERROR'
 }
 
+// The parts of a zod issue this module reads; `path` elements are property keys.
 interface IssueLike {
   message: string
+  path?: readonly PropertyKey[]
 }
 
 function readIssues(cause: unknown): IssueLike[] | undefined {
@@ -43,7 +45,9 @@ export function toServiceError(error: TRPCError): ServiceError | undefined {
 
   const issues = readIssues(cause)
   if (error.code === 'BAD_REQUEST' && issues) {
-    return new ValidationError(issues.map((issue) => issue.message))
+    return new ValidationError(
+      issues.map((issue) => ({ path: (issue.path ?? []).map(String), message: issue.message })),
+    )
   }
 
   // tRPC 11 reports a body that JSON.parse rejects as BAD_REQUEST with the SyntaxError as cause.

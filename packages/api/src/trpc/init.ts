@@ -76,8 +76,10 @@ export type Context = ReturnType<typeof createContext>
 export interface ErrorData {
   /** Stable machine label, the REST envelope's `code`. */
   code: ErrorCode
-  /** One entry per problem. */
+  /** One entry per problem. Validation messages start with the field name. */
   messages: string[]
+  /** The same problems as `messages`, in the same order, with the request field each concerns. */
+  issues: { path: string[]; message: string }[]
   requestId: string | undefined
   httpStatus: number
   /** tRPC's own code, such as `CONFLICT`. */
@@ -92,6 +94,10 @@ const t = initTRPC.context<Context>().create({
     const data: ErrorData = {
       code: serviceError?.code ?? 'internal_error',
       messages: [...(serviceError?.messages ?? [message])],
+      issues: (serviceError?.issues ?? [{ path: [], message }]).map((issue) => ({
+        path: [...issue.path],
+        message: issue.message,
+      })),
       requestId: ctx?.requestId,
       httpStatus: serviceError?.status ?? 500,
       trpcCode: shape.data.code,
