@@ -50,7 +50,13 @@ export {
   readIdempotencyKey,
 } from './idempotency/key.js'
 export { CLAIM_LEASE_SECONDS, idempotent, runIdempotent } from './idempotency/run.js'
-export { type Jurisdiction, listJurisdictions } from './jurisdictions/list.js'
+export {
+  type Jurisdiction,
+  jurisdictionListOutput,
+  jurisdictionOutput,
+  listJurisdictions,
+} from './jurisdictions/list.js'
+export { findOrganizationByAuth0Organization } from './organizations/find.js'
 export {
   createOrganizationInput,
   DEFAULT_TYPE_CODE,

@@ -1,7 +1,9 @@
 import { createCallerFactory, router } from '../trpc/init.js'
+import { jurisdictionsRouter } from './jurisdictions.js'
 import { organizationsRouter } from './organizations.js'
 
 export const appRouter = router({
+  jurisdictions: jurisdictionsRouter,
   organizations: organizationsRouter,
 })
 

@@ -133,6 +133,16 @@ export const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) 
 })
 
 /**
+ * A verified caller acting for an Auth0 organisation, with or without the create permission:
+ * any member of the Auth0 organisation may read what belongs to it. The handler's database
+ * work is bounded by `databaseTimeoutMs`.
+ */
+export const organizationMemberProcedure = authenticatedProcedure.use(({ ctx, next }) => {
+  const caller: OperatorIdentity = requireOperator(ctx.caller, null)
+  return withDatabaseDeadline(() => next({ ctx: { caller } }), ctx.databaseTimeoutMs)
+})
+
+/**
  * A verified caller acting for an Auth0 organisation with the required permission. The handler's
  * database work is bounded by `databaseTimeoutMs`; token verification has its own JWKS timeout.
  */
