@@ -11,6 +11,7 @@ import localIssuerRoutes from './plugins/local-issuer.js'
 import openapi from './plugins/openapi.js'
 import organizationsRest from './plugins/organizations-rest.js'
 import trpc from './plugins/trpc.js'
+import webClient from './plugins/web-client.js'
 import { requestIdFor } from './request-id.js'
 
 export interface AppOptions {
@@ -25,6 +26,8 @@ export interface AppOptions {
   requestTimeoutMs: number
   /** Time allowed for the request line and headers, in milliseconds; at most requestTimeoutMs. */
   headersTimeoutMs?: number
+  /** Folder of the built web client, served at `/`; undefined serves no page. */
+  webRoot?: string | undefined
 }
 
 // How often Node checks the header and request timeouts, in milliseconds (Node's default is
@@ -60,6 +63,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(openapi)
   if (options.localIssuer) {
     await app.register(localIssuerRoutes, { issuer: options.localIssuer })
+  }
+  if (options.webRoot) {
+    await app.register(webClient, { root: options.webRoot })
   }
   return app
 }

@@ -1,5 +1,7 @@
 /** Opens the database, runs migrations, chooses the token verifier and starts listening. */
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   type ApiDependencies,
   createTokenVerifier,
@@ -14,6 +16,9 @@ import type { Logger } from 'pino'
 import { buildApp } from './app.js'
 import type { ServerConfig } from './config.js'
 import { LocalIssuer } from './local-issuer/local-issuer.js'
+
+// Same relative path from `src/` (tsx) and from the compiled `dist/`.
+const WEB_CLIENT_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))
 
 export interface RunningServer {
   readonly app: FastifyInstance
@@ -95,6 +100,7 @@ async function listen(
     },
     databaseTimeoutMs: config.databaseRequestTimeoutMs,
   }
+  const webRoot = existsSync(join(WEB_CLIENT_ROOT, 'index.html')) ? WEB_CLIENT_ROOT : undefined
   const app = await buildApp({
     dependencies,
     database,
@@ -103,7 +109,14 @@ async function listen(
     bodyLimitBytes: config.bodyLimitBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
+    webRoot,
   })
+  logger.info(
+    { webRoot: WEB_CLIENT_ROOT, served: webRoot !== undefined },
+    webRoot
+      ? 'serving the web client at /'
+      : 'no web client build found; build apps/web to serve it at /',
+  )
 
   await app.listen({ port: config.port, host: config.host })
   const url = listeningUrl(app)

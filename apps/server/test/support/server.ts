@@ -34,6 +34,8 @@ export interface TestServerOptions {
   bodyLimitBytes?: number
   /** An already open database; the server then leaves it open on close. */
   database?: DatabaseHandle
+  /** Folder of a built web client to serve at `/`. */
+  webRoot?: string
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -69,6 +71,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     logger,
     bodyLimitBytes: options.bodyLimitBytes ?? 16_384,
     requestTimeoutMs: 30_000,
+    webRoot: options.webRoot,
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
