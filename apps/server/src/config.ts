@@ -67,6 +67,23 @@ const issuerUrl = (name: string) =>
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 
+/** The host of a URL such as `https://cail.eu.auth0.com/`, or the generic example otherwise. */
+function suggestHostName(value: string): string {
+  const host = URL.canParse(value) ? new URL(value).hostname : ''
+  return HOST_NAME.test(host) ? host : 'cail.eu.auth0.com'
+}
+
+/** Replaces the user name and password of a database URL, so that messages never show them. */
+function withoutCredentials(url: string): string {
+  const at = url.lastIndexOf('@')
+  if (at === -1) {
+    return url
+  }
+  const schemeEnd = url.indexOf('://')
+  const userInfoStart = schemeEnd !== -1 && schemeEnd < at ? schemeEnd + 3 : 0
+  return `${url.slice(0, userInfoStart)}***@${url.slice(at + 1)}`
+}
+
 const environmentSchema = z
   .object({
     NODE_ENV: z
@@ -82,7 +99,8 @@ const environmentSchema = z
       .string()
       .optional()
       .refine((value) => !value || /^postgres(ql)?:\/\/./.test(value), {
-        message: 'DATABASE_URL is invalid; use postgres://user:password@host:5432/database',
+        error: (issue) =>
+          `DATABASE_URL=${JSON.stringify(withoutCredentials(String(issue.input)))} is invalid; use postgres://user:password@host:5432/database`,
       }),
     DATABASE_POOL_SIZE: integer('DATABASE_POOL_SIZE', 10, 1, 1_000),
     DATABASE_STATEMENT_TIMEOUT_MS: integer('DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -92,8 +110,10 @@ const environmentSchema = z
       .string()
       .optional()
       .refine((value) => !value || HOST_NAME.test(value), {
-        message:
-          'AUTH0_DOMAIN is invalid; use the tenant host name alone, such as cail.eu.auth0.com (no https:// and no path)',
+        error: (issue) => {
+          const value = String(issue.input)
+          return `AUTH0_DOMAIN=${JSON.stringify(value)} is invalid; use the tenant host name alone, such as ${suggestHostName(value)} (no https:// and no path)`
+        },
       }),
     AUTH0_AUDIENCE: z.string().optional(),
     AUTH0_ISSUER_URL: issuerUrl('AUTH0_ISSUER_URL'),
