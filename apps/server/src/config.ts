@@ -151,37 +151,51 @@ const environmentSchema = z
       })
       .default('info'),
   })
-  .superRefine((env, context) => {
-    const domainSet = Boolean(env.AUTH0_DOMAIN)
-    const audienceSet = Boolean(env.AUTH0_AUDIENCE)
-    if (domainSet !== audienceSet) {
-      context.addIssue({
-        code: 'custom',
-        message:
-          'AUTH0_DOMAIN and AUTH0_AUDIENCE must be set together; set both for Auth0, or neither for the local issuer',
-      })
-    }
-    if (!domainSet && (env.AUTH0_ISSUER_URL || env.AUTH0_JWKS_URI)) {
-      context.addIssue({
-        code: 'custom',
-        message:
-          'AUTH0_ISSUER_URL and AUTH0_JWKS_URI override the Auth0 settings; set AUTH0_DOMAIN and AUTH0_AUDIENCE as well',
-      })
-    }
-    if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
-      context.addIssue({
-        code: 'custom',
-        message: `HEADERS_TIMEOUT_MS=${env.HEADERS_TIMEOUT_MS} is invalid; it must not exceed REQUEST_TIMEOUT_MS=${env.REQUEST_TIMEOUT_MS}`,
-      })
-    }
-    if (!domainSet && env.NODE_ENV === 'production') {
-      context.addIssue({
-        code: 'custom',
-        message:
-          'AUTH0_DOMAIN and AUTH0_AUDIENCE are required when NODE_ENV=production; the local issuer is for development only',
-      })
-    }
-  })
+  .superRefine(
+    (env, context) => {
+      const domainSet = Boolean(env.AUTH0_DOMAIN)
+      const audienceSet = Boolean(env.AUTH0_AUDIENCE)
+      if (domainSet && !audienceSet) {
+        context.addIssue({
+          code: 'custom',
+          message: `AUTH0_AUDIENCE is missing while AUTH0_DOMAIN=${JSON.stringify(env.AUTH0_DOMAIN)} is set; set AUTH0_AUDIENCE to the Auth0 API identifier, or unset AUTH0_DOMAIN to use the local issuer`,
+        })
+      }
+      if (audienceSet && !domainSet) {
+        context.addIssue({
+          code: 'custom',
+          message: `AUTH0_DOMAIN is missing while AUTH0_AUDIENCE=${JSON.stringify(env.AUTH0_AUDIENCE)} is set; set AUTH0_DOMAIN to the Auth0 tenant host name, or unset AUTH0_AUDIENCE to use the local issuer`,
+        })
+      }
+      if (!domainSet && (env.AUTH0_ISSUER_URL || env.AUTH0_JWKS_URI)) {
+        context.addIssue({
+          code: 'custom',
+          message:
+            'AUTH0_ISSUER_URL and AUTH0_JWKS_URI override the Auth0 settings; set AUTH0_DOMAIN and AUTH0_AUDIENCE as well',
+        })
+      }
+      if (
+        typeof env.HEADERS_TIMEOUT_MS === 'number' &&
+        typeof env.REQUEST_TIMEOUT_MS === 'number' &&
+        env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS
+      ) {
+        context.addIssue({
+          code: 'custom',
+          message: `HEADERS_TIMEOUT_MS=${env.HEADERS_TIMEOUT_MS} is invalid; it must not exceed REQUEST_TIMEOUT_MS=${env.REQUEST_TIMEOUT_MS}`,
+        })
+      }
+      if (!domainSet && !audienceSet && env.NODE_ENV === 'production') {
+        context.addIssue({
+          code: 'custom',
+          message:
+            'AUTH0_DOMAIN and AUTH0_AUDIENCE are required when NODE_ENV=production, because the local issuer is for development only; set them to the Auth0 tenant host name and API identifier',
+        })
+      }
+    },
+    // Run even when a single variable is invalid, so that every problem is reported at once.
+    // A variable that failed its own rule is not a number here, so the comparison checks types.
+    { when: () => true },
+  )
 
 export type Environment = z.output<typeof environmentSchema>
 
