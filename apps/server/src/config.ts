@@ -67,7 +67,7 @@ const issuerUrl = (name: string) =>
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
 
-/** The host of a URL such as `https://cail.eu.auth0.com/`, or the generic example otherwise. */
+/** Suggests the host of a URL such as `https://cail.eu.auth0.com/`, else a generic example. */
 function suggestHostName(value: string): string {
   const host = URL.canParse(value) ? new URL(value).hostname : ''
   return HOST_NAME.test(host) ? host : 'cail.eu.auth0.com'
