@@ -1,10 +1,12 @@
 /**
- * `pnpm token`: asks the running server's local issuer for an access token and prints it on
- * stdout, alone, so that `TOKEN=$(pnpm token …)` works. Messages go to stderr.
+ * `pnpm -s token`: requests an access token from the running server's local issuer and prints
+ * it on stdout, alone, so that `TOKEN=$(pnpm -s token …)` works. Messages go to stderr. Plain
+ * `pnpm token` runs npm's own `token` command under pnpm 10, so the root script needs `-s`
+ * (or `pnpm run token`, which also prints the script header on stdout).
  */
 import { parseArgs } from 'node:util'
 
-const USAGE = `Usage: pnpm token --org-id <id> --org-name <name> --jurisdiction <id> [options]
+const USAGE = `Usage: pnpm -s token --org-id <id> --org-name <name> --jurisdiction <id> [options]
 
 Prints an access token from the local issuer of a server started with \`pnpm start\`
 (without AUTH0_DOMAIN). Only callers on the same machine are served.
@@ -20,6 +22,9 @@ Options:
   --server <url>            server origin (default http://127.0.0.1:$PORT, PORT default 3000)
   -h, --help                show this help
 `
+
+/** Time allowed for the token request, in milliseconds. */
+const REQUEST_TIMEOUT_MS = 10_000
 
 async function main(): Promise<number> {
   let values: ReturnType<typeof parseOptions>
@@ -46,6 +51,12 @@ async function main(): Promise<number> {
   }
 
   const server = values.server ?? `http://127.0.0.1:${process.env.PORT || 3000}`
+  if (!isHttpUrl(server)) {
+    process.stderr.write(
+      `server URL ${JSON.stringify(server)} is invalid; pass --server with an origin such as http://127.0.0.1:3000, or set PORT to the server's port\n`,
+    )
+    return 2
+  }
   const body = {
     orgId: values['org-id'],
     orgName: values['org-name'],
@@ -67,11 +78,11 @@ async function main(): Promise<number> {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     })
   } catch (error) {
     process.stderr.write(
-      `could not reach the server at ${server} (${(error as Error).message}); start it with \`pnpm start\` or pass --server\n`,
+      `could not reach the server at ${server} (${describeFetchFailure(error)}); start it with \`pnpm start\` or pass --server\n`,
     )
     return 1
   }
@@ -93,6 +104,22 @@ async function main(): Promise<number> {
 
   process.stdout.write(`${payload.access_token}\n`)
   return 0
+}
+
+function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol)
+}
+
+/** Names the network error behind fetch's generic "fetch failed", such as ECONNREFUSED. */
+function describeFetchFailure(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return `no response within ${REQUEST_TIMEOUT_MS} ms`
+  }
+  const cause = error instanceof Error ? error.cause : undefined
+  if (cause instanceof Error) {
+    return cause.message
+  }
+  return error instanceof Error ? error.message : String(error)
 }
 
 function parseOptions() {
