@@ -121,7 +121,7 @@ async function listen(
   await app.listen({ port: config.port, host: config.host })
   const url = listeningUrl(app)
   if (localIssuer) {
-    localIssuer.bind(loopbackOrigin(app, config.host))
+    await localIssuer.bind(loopbackOrigin(app, config.host))
     logger.warn(
       {
         issuer: localIssuer.issuer,

@@ -60,16 +60,27 @@ export class LocalIssuer implements TokenVerifier {
     return `${this.#origin}/`
   }
 
-  /** Sets the origin the server listens on and starts verifying against its JWKS URL. */
-  bind(origin: string): void {
+  /**
+   * Sets the origin the server listens on and starts verifying against its JWKS URL. Verifies
+   * one token at once, so that the key set is fetched while the server accepts connections.
+   * Otherwise a request still in flight at shutdown could need the key set after the server
+   * has stopped accepting connections, and fail with 503.
+   */
+  async bind(origin: string): Promise<void> {
     this.#origin = origin
-    this.#verifier = createTokenVerifier({
+    const verifier = createTokenVerifier({
       ...this.#verifierOptions,
       issuer: `${origin}/`,
       audience: LOCAL_AUDIENCE,
       jwksUri: `${origin}/.well-known/jwks.json`,
       algorithms: [LOCAL_ALGORITHM],
+      // The key is loaded once per process, so the fetched key set never goes stale.
+      jwksCacheMaxAgeMs: Number.POSITIVE_INFINITY,
     })
+    await verifier.verify(
+      await this.mint({ subject: 'local|start-up-check', permissions: [], expiresIn: 60 }),
+    )
+    this.#verifier = verifier
   }
 
   async verify(token: string) {
