@@ -5,8 +5,26 @@ export default defineConfig({
   resolve: { conditions: ['@cail/source'] },
   ssr: { resolve: { conditions: ['@cail/source'] } },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'in-process', include: ['test/**/*.test.ts'], exclude: ['test/process/**'] },
+      },
+      {
+        // Server processes built from dist/; files run one at a time because each starts
+        // servers and the build of `pnpm -s token` must not rewrite dist/ under another file.
+        extends: true,
+        test: {
+          name: 'process',
+          include: ['test/process/**/*.test.ts'],
+          globalSetup: ['test/process/support/build.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+        },
+      },
+    ],
   },
 })
