@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+// Workspace packages resolve to their TypeScript sources through the `@cail/source` condition.
+// Opening PGlite and applying the migrations can take tens of seconds on a busy machine.
+export default defineConfig({
+  resolve: { conditions: ['@cail/source'] },
+  ssr: { resolve: { conditions: ['@cail/source'] } },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
+  },
+})
