@@ -11,6 +11,7 @@ import {
   type DatabaseHandle,
   DEFAULT_JURISDICTION_CLAIM,
   type ErrorCode,
+  IDEMPOTENCY_REPLAYED_HEADER,
   type Logger,
   OrganizationExistsError,
   type RouterInputs,
@@ -44,6 +45,11 @@ export interface ProvisionRequest {
   /** The Auth0 organisation's access token, without the `Bearer ` prefix. */
   accessToken: string
   input?: ProvisionInput
+  /**
+   * Key that makes retries safe, as the `Idempotency-Key` header does over HTTP. A call with a
+   * key already used for this Auth0 organisation returns the first call's result.
+   */
+  idempotencyKey?: string
   /** Id that the API's log lines for this call carry as `reqId`. Default a new UUID. */
   requestId?: string
 }
@@ -60,9 +66,10 @@ export interface ProvisioningFailure {
   existingId?: string
 }
 
+/** `replayed` is true when the result is the stored one of an earlier call with the same key. */
 export type ProvisionResult =
-  | { ok: true; organization: ProvisionedOrganization }
-  | { ok: false; failure: ProvisioningFailure }
+  | { ok: true; organization: ProvisionedOrganization; replayed: boolean }
+  | { ok: false; failure: ProvisioningFailure; replayed: boolean }
 
 /**
  * Creates the CAIL organisation of the token's Auth0 organisation. Every failure that the API
@@ -74,22 +81,23 @@ export async function provisionOrganization(
   dependencies: ProvisioningDependencies,
   request: ProvisionRequest,
 ): Promise<ProvisionResult> {
-  const caller = createCaller(
-    createContext(apiDependencies(dependencies), {
-      authorization: `Bearer ${request.accessToken}`,
-      requestId: request.requestId ?? randomUUID(),
-    }),
-  )
+  const context = createContext(apiDependencies(dependencies), {
+    authorization: `Bearer ${request.accessToken}`,
+    requestId: request.requestId ?? randomUUID(),
+    idempotencyKey: request.idempotencyKey,
+  })
+  const caller = createCaller(context)
+  const wasReplayed = () => context.responseHeaders.get(IDEMPOTENCY_REPLAYED_HEADER) === 'true'
 
   try {
     const organization = await caller.organizations.create(request.input ?? {})
-    return { ok: true, organization }
+    return { ok: true, organization, replayed: wasReplayed() }
   } catch (error) {
     const failure = readFailure(error)
     if (!failure) {
       throw error
     }
-    return { ok: false, failure }
+    return { ok: false, failure, replayed: wasReplayed() }
   }
 }
 

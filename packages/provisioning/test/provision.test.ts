@@ -74,6 +74,7 @@ for (const target of databaseTargets()) {
 
       expect(result).toEqual({
         ok: true,
+        replayed: false,
         organization: {
           id: expect.stringMatching(UUID),
           name: 'Lambeth Primary Care Network',
@@ -125,6 +126,36 @@ for (const target of databaseTargets()) {
       expect(failure.status).toBe(409)
       expect(failure.existingId).toBe(firstId)
       expect(failure.message).toContain(`(id ${firstId})`)
+    })
+
+    it('replays a call with the same idempotency key', async () => {
+      const accessToken = await issuer.mintToken()
+      const idempotencyKey = `provision-${randomUUID()}`
+
+      const first = await provisionOrganization(dependencies, { accessToken, idempotencyKey })
+      const retry = await provisionOrganization(dependencies, { accessToken, idempotencyKey })
+
+      expect(first.ok).toBe(true)
+      expect(first.replayed).toBe(false)
+      expect(retry).toEqual({ ...first, replayed: true })
+    })
+
+    it('rejects a reused idempotency key with another input', async () => {
+      const accessToken = await issuer.mintToken()
+      const idempotencyKey = `provision-${randomUUID()}`
+      await provisionOrganization(dependencies, { accessToken, idempotencyKey })
+
+      const failure = failureOf(
+        await provisionOrganization(dependencies, {
+          accessToken,
+          idempotencyKey,
+          input: { typeCode: 'provider' },
+        }),
+      )
+
+      expect(failure.code).toBe('conflict')
+      expect(failure.status).toBe(409)
+      expect(failure.message).toBe('Idempotency key reused with a different body.')
     })
 
     it('gives one row for concurrent calls', async () => {
