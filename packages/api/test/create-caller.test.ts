@@ -113,6 +113,17 @@ for (const target of databaseTargets()) {
       expect(error.message).toContain('jur_uk_sct')
     })
 
+    it('treats an empty jurisdictionId as a mismatch', async () => {
+      const token = await issuer.mintToken()
+
+      const error = await captureError(
+        callerFor(token).organizations.create({ jurisdictionId: '' }),
+      )
+
+      expect(error.code).toBe('FORBIDDEN')
+      expect((error.cause as { code?: string }).code).toBe('jurisdiction_mismatch')
+    })
+
     it('rejects a missing token with UNAUTHORIZED', async () => {
       const error = await captureError(callerFor(undefined).organizations.create({}))
 

@@ -38,9 +38,10 @@ export async function resolveNewOrganization(
   caller: OperatorIdentity,
   claims: ClaimNames,
 ): Promise<NewOrganization> {
+  // An empty string counts as a value, so `""` against a claim is a mismatch, not a default.
   if (
-    request.jurisdictionId &&
-    caller.jurisdictionId &&
+    request.jurisdictionId !== undefined &&
+    caller.jurisdictionId !== undefined &&
     request.jurisdictionId !== caller.jurisdictionId
   ) {
     throw new ForbiddenError(
