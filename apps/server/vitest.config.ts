@@ -5,8 +5,8 @@ export default defineConfig({
   resolve: { conditions: ['@cail/source'] },
   ssr: { resolve: { conditions: ['@cail/source'] } },
   test: {
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
     projects: [
       {
         extends: true,

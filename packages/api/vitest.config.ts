@@ -6,7 +6,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@cail/source'] } },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 })
