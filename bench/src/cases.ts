@@ -1,0 +1,196 @@
+/** The measured cases: how each one prepares the database, starts its server and drives the load. */
+import { join } from 'node:path'
+import type { CeilingJob } from './ceiling.js'
+import type { BenchDatabase } from './database.js'
+import { BENCH_AUDIENCE, type BenchIssuer } from './issuer.js'
+import type { LoadJob, RunFigures } from './loadgen.js'
+import type { BenchOptions, CaseName } from './options.js'
+import { freePort, MEASURING, runJob, type ServerProcess, startServerProcess } from './processes.js'
+
+export const CASE_LABELS: Record<CaseName, string> = {
+  ceiling: 'ceiling (postgres.js insert)',
+  bare: 'bare (Fastify + jose + insert)',
+  rest: 'REST POST /v1/organizations',
+  trpc: 'tRPC organizations.create',
+  'read-new': 'tRPC organizations.mine, new token each request',
+  'read-same': 'tRPC organizations.mine, one token repeated',
+}
+
+const CREATE_BODY = JSON.stringify({ name: 'Lambeth Primary Care Network' })
+
+export interface BenchContext {
+  options: BenchOptions
+  database: BenchDatabase
+  issuer: BenchIssuer
+  /** One signed token a line, token `i` for organisation `benchOrganizationId(i)`. */
+  tokensFile: string
+  /** Token 0, whose organisation the read cases seed. */
+  firstToken: string
+  /** Temporary folder for logs, profiles and the server's data folder. */
+  workDir: string
+  /** Compiled entry points. */
+  scripts: { server: string; bare: string; loadgen: string; ceiling: string }
+}
+
+export interface RunResult {
+  caseName: CaseName
+  concurrency: number
+  round: number
+  figures: RunFigures
+  /** Peak RSS of the server process, in bytes; undefined for the ceiling. */
+  peakRssBytes: number | undefined
+  /** Spawn to ready, in milliseconds; undefined for the ceiling. */
+  startupMs: number | undefined
+  /** Server CPU time per response in the measured period, in milliseconds. */
+  serverCpuMsPerRequest: number | undefined
+}
+
+/** Runs one case at one concurrency against a freshly started server and stops it. */
+export async function runCase(
+  context: BenchContext,
+  caseName: CaseName,
+  concurrency: number,
+  round: number,
+  nodeFlags: string[] = [],
+): Promise<RunResult> {
+  const { options, database } = context
+  const timing = {
+    connections: concurrency,
+    warmupSeconds: options.warmupSeconds,
+    durationSeconds: options.durationSeconds,
+  }
+
+  if (caseName === 'ceiling') {
+    await database.empty()
+    const job: CeilingJob = { databaseUrl: database.url, poolSize: options.poolSize, ...timing }
+    const figures = await runJob<CeilingJob, RunFigures>(context.scripts.ceiling, job)
+    return {
+      caseName,
+      concurrency,
+      round,
+      figures,
+      peakRssBytes: undefined,
+      startupMs: undefined,
+      serverCpuMsPerRequest: undefined,
+    }
+  }
+
+  if (caseName === 'read-new' || caseName === 'read-same') {
+    await database.empty()
+    await database.seed(options.tokenCount)
+  } else {
+    await database.empty()
+  }
+
+  const server =
+    caseName === 'bare'
+      ? await startBareServer(context, `${caseName}-c${concurrency}-r${round}`)
+      : await startRealServer(context, `${caseName}-c${concurrency}-r${round}`, nodeFlags)
+  try {
+    const job: LoadJob = { origin: server.origin, ...requestFor(context, caseName), ...timing }
+    let cpuBefore: number | undefined
+    const figures = await runJob<LoadJob, RunFigures>(context.scripts.loadgen, job, (mark) => {
+      if (mark === MEASURING) {
+        cpuBefore = server.process.cpuMilliseconds()
+      }
+    })
+    const cpuAfter = server.process.cpuMilliseconds()
+    return {
+      caseName,
+      concurrency,
+      round,
+      figures,
+      peakRssBytes: server.process.peakRssBytes(),
+      startupMs: server.process.startupMs,
+      serverCpuMsPerRequest:
+        cpuBefore === undefined || cpuAfter === undefined
+          ? undefined
+          : (cpuAfter - cpuBefore) / figures.responses,
+    }
+  } finally {
+    await server.process.stop()
+  }
+}
+
+export function requestFor(
+  context: BenchContext,
+  caseName: Exclude<CaseName, 'ceiling'>,
+): Pick<LoadJob, 'method' | 'path' | 'body' | 'tokensFile' | 'token'> {
+  switch (caseName) {
+    case 'bare':
+    case 'rest':
+      return {
+        method: 'POST',
+        path: '/v1/organizations',
+        body: CREATE_BODY,
+        tokensFile: context.tokensFile,
+      }
+    case 'trpc':
+      return {
+        method: 'POST',
+        path: '/trpc/organizations.create',
+        body: CREATE_BODY,
+        tokensFile: context.tokensFile,
+      }
+    case 'read-new':
+      return { method: 'GET', path: '/trpc/organizations.mine', tokensFile: context.tokensFile }
+    case 'read-same':
+      return { method: 'GET', path: '/trpc/organizations.mine', token: context.firstToken }
+  }
+}
+
+export interface StartedServer {
+  origin: string
+  process: ServerProcess
+}
+
+/** Environment of the real server: production mode, the bench issuer and the bench database. */
+export function realServerEnv(context: BenchContext, port: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: join(context.workDir, 'data'),
+    DATABASE_URL: context.database.url,
+    DATABASE_POOL_SIZE: String(context.options.poolSize),
+    AUTH0_ISSUER_URL: context.issuer.issuer,
+    AUTH0_AUDIENCE: BENCH_AUDIENCE,
+    ...context.options.serverEnv,
+  }
+}
+
+export async function startRealServer(
+  context: BenchContext,
+  label: string,
+  nodeFlags: string[] = [],
+): Promise<StartedServer> {
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const process = await startServerProcess({
+    script: context.scripts.server,
+    nodeFlags,
+    env: realServerEnv(context, port),
+    logFile: join(context.workDir, `server-${label}.log`),
+    readyUrl: `${origin}/readyz`,
+  })
+  return { origin, process }
+}
+
+async function startBareServer(context: BenchContext, label: string): Promise<StartedServer> {
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const process = await startServerProcess({
+    script: context.scripts.bare,
+    env: {
+      PORT: String(port),
+      DATABASE_URL: context.database.url,
+      DATABASE_POOL_SIZE: String(context.options.poolSize),
+      AUTH0_ISSUER_URL: context.issuer.issuer,
+      AUTH0_JWKS_URI: context.issuer.jwksUri,
+      AUTH0_AUDIENCE: BENCH_AUDIENCE,
+    },
+    logFile: join(context.workDir, `bare-${label}.log`),
+    readyUrl: `${origin}/healthz`,
+  })
+  return { origin, process }
+}
