@@ -137,6 +137,8 @@ const environmentSchema = z
     JWKS_TIMEOUT_MS: integer('JWKS_TIMEOUT_MS', 5_000, 100, 60_000),
     JWKS_COOLDOWN_MS: integer('JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
     JWKS_CACHE_MAX_AGE_MS: integer('JWKS_CACHE_MAX_AGE_MS', 600_000, 1_000, 86_400_000),
+    TOKEN_CACHE_MAX_ENTRIES: integer('TOKEN_CACHE_MAX_ENTRIES', 10_000, 0, 10_000_000),
+    TOKEN_CACHE_MAX_AGE_MS: integer('TOKEN_CACHE_MAX_AGE_MS', 600_000, 1_000, 86_400_000),
     REQUIRED_PERMISSION: text('create:organizations'),
     CLAIM_NAMESPACE: text('https://cail.health/'),
     ORG_NAME_CLAIM: text('org_name'),
@@ -225,6 +227,10 @@ export interface ServerConfig {
   jwksTimeoutMs: number
   jwksCooldownMs: number
   jwksCacheMaxAgeMs: number
+  /** Verified tokens kept in memory; 0 verifies every request's token. */
+  tokenCacheMaxEntries: number
+  /** Longest reuse of one verification, in milliseconds; entries also end at the token's exp. */
+  tokenCacheMaxAgeMs: number
   /** Null when REQUIRED_PERMISSION is set to an empty string. */
   requiredPermission: string | null
   jurisdictionClaim: string
@@ -269,6 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     jwksTimeoutMs: values.JWKS_TIMEOUT_MS,
     jwksCooldownMs: values.JWKS_COOLDOWN_MS,
     jwksCacheMaxAgeMs: values.JWKS_CACHE_MAX_AGE_MS,
+    tokenCacheMaxEntries: values.TOKEN_CACHE_MAX_ENTRIES,
+    tokenCacheMaxAgeMs: values.TOKEN_CACHE_MAX_AGE_MS,
     requiredPermission: values.REQUIRED_PERMISSION === '' ? null : values.REQUIRED_PERMISSION,
     jurisdictionClaim: `${values.CLAIM_NAMESPACE}jurisdiction_id`,
     organizationNameClaim: values.ORG_NAME_CLAIM,

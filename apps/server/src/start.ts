@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   type ApiDependencies,
+  createCachingVerifier,
   createTokenVerifier,
   type DatabaseHandle,
   type DatabaseOptions,
@@ -91,7 +92,7 @@ async function listen(
 
   const dependencies: ApiDependencies = {
     db: database.db,
-    verifier,
+    verifier: cacheVerifiedTokens(verifier, config),
     logger,
     requiredPermission: config.requiredPermission,
     claims: {
@@ -147,6 +148,16 @@ async function listen(
       logger.info('database pool closed')
     },
   }
+}
+
+function cacheVerifiedTokens(verifier: TokenVerifier, config: ServerConfig): TokenVerifier {
+  if (config.tokenCacheMaxEntries === 0) {
+    return verifier
+  }
+  return createCachingVerifier(verifier, {
+    maxEntries: config.tokenCacheMaxEntries,
+    maxAgeMs: config.tokenCacheMaxAgeMs,
+  })
 }
 
 function listeningUrl(app: FastifyInstance): string {

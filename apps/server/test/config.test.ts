@@ -33,6 +33,8 @@ describe('loadConfig defaults', () => {
       jwksTimeoutMs: 5_000,
       jwksCooldownMs: 30_000,
       jwksCacheMaxAgeMs: 600_000,
+      tokenCacheMaxEntries: 10_000,
+      tokenCacheMaxAgeMs: 600_000,
       requiredPermission: 'create:organizations',
       jurisdictionClaim: 'https://cail.health/jurisdiction_id',
       organizationNameClaim: 'org_name',
@@ -96,6 +98,13 @@ describe('loadConfig defaults', () => {
     expect(config.shutdownGraceMs).toBe(0)
   })
 
+  it('turns the token cache off with 0 entries', () => {
+    const config = loadConfig({ TOKEN_CACHE_MAX_ENTRIES: '0', TOKEN_CACHE_MAX_AGE_MS: '60000' })
+
+    expect(config.tokenCacheMaxEntries).toBe(0)
+    expect(config.tokenCacheMaxAgeMs).toBe(60_000)
+  })
+
   it('disables the permission check for an empty REQUIRED_PERMISSION', () => {
     expect(loadConfig({ REQUIRED_PERMISSION: '' }).requiredPermission).toBeNull()
     expect(loadConfig({ REQUIRED_PERMISSION: 'provision:orgs' }).requiredPermission).toBe(
@@ -112,6 +121,12 @@ describe('loadConfig errors', () => {
     ['-1', 'PORT="-1" is invalid; use a whole number from 0 to 65535 (default 3000)'],
   ])('rejects PORT=%s', (port, message) => {
     expect(problemsFor({ PORT: port })).toEqual([message])
+  })
+
+  it('rejects a negative TOKEN_CACHE_MAX_ENTRIES', () => {
+    expect(problemsFor({ TOKEN_CACHE_MAX_ENTRIES: '-1' })).toEqual([
+      'TOKEN_CACHE_MAX_ENTRIES="-1" is invalid; use a whole number from 0 to 10000000 (default 10000)',
+    ])
   })
 
   it('rejects a DATABASE_URL that is not postgres', () => {

@@ -17,6 +17,12 @@ export {
 export type { CallerIdentity } from './auth/identity.js'
 export { type OperatorIdentity, readBearerToken } from './auth/policy.js'
 export {
+  type CachingTokenVerifier,
+  createCachingVerifier,
+  tokenCacheKey,
+  type VerifiedTokenCacheOptions,
+} from './auth/verified-token-cache.js'
+export {
   createTokenVerifier,
   DEFAULT_JURISDICTION_CLAIM,
   type TokenVerifier,
