@@ -29,11 +29,15 @@ export interface BenchContext {
   /** Temporary folder for logs, profiles and the server's data folder. */
   workDir: string
   /** Compiled entry points. */
-  scripts: { server: string; bare: string; loadgen: string; ceiling: string }
+  scripts: { server: string; bare: string; loadgen: string; ceiling: string; inProcess: string }
 }
+
+/** Which server build a run measured: the checkout's own, or the one given with --baseline. */
+export type Variant = 'current' | 'baseline'
 
 export interface RunResult {
   caseName: CaseName
+  variant: Variant
   concurrency: number
   round: number
   figures: RunFigures
@@ -45,14 +49,26 @@ export interface RunResult {
   serverCpuMsPerRequest: number | undefined
 }
 
+/** Whether a case runs on the real server, and so can be compared with a baseline build. */
+export function usesRealServer(caseName: CaseName): boolean {
+  return caseName !== 'ceiling' && caseName !== 'bare'
+}
+
+export interface RunSettings {
+  /** Node flags for the real server, such as `--cpu-prof`. */
+  nodeFlags?: string[]
+  variant?: Variant
+}
+
 /** Runs one case at one concurrency against a freshly started server and stops it. */
 export async function runCase(
   context: BenchContext,
   caseName: CaseName,
   concurrency: number,
   round: number,
-  nodeFlags: string[] = [],
+  settings: RunSettings = {},
 ): Promise<RunResult> {
+  const variant = settings.variant ?? 'current'
   const { options, database } = context
   const timing = {
     connections: concurrency,
@@ -66,6 +82,7 @@ export async function runCase(
     const figures = await runJob<CeilingJob, RunFigures>(context.scripts.ceiling, job)
     return {
       caseName,
+      variant,
       concurrency,
       round,
       figures,
@@ -82,10 +99,14 @@ export async function runCase(
     await database.empty()
   }
 
+  const label = `${caseName}-${variant}-c${concurrency}-r${round}`
   const server =
     caseName === 'bare'
-      ? await startBareServer(context, `${caseName}-c${concurrency}-r${round}`)
-      : await startRealServer(context, `${caseName}-c${concurrency}-r${round}`, nodeFlags)
+      ? await startBareServer(context, label)
+      : await startRealServer(context, label, {
+          nodeFlags: settings.nodeFlags,
+          script: variant === 'baseline' ? context.options.baselineServer : undefined,
+        })
   try {
     const job: LoadJob = { origin: server.origin, ...requestFor(context, caseName), ...timing }
     let cpuBefore: number | undefined
@@ -97,6 +118,7 @@ export async function runCase(
     const cpuAfter = server.process.cpuMilliseconds()
     return {
       caseName,
+      variant,
       concurrency,
       round,
       figures,
@@ -162,13 +184,13 @@ export function realServerEnv(context: BenchContext, port: number): Record<strin
 export async function startRealServer(
   context: BenchContext,
   label: string,
-  nodeFlags: string[] = [],
+  settings: { nodeFlags?: string[] | undefined; script?: string | undefined } = {},
 ): Promise<StartedServer> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const process = await startServerProcess({
-    script: context.scripts.server,
-    nodeFlags,
+    script: settings.script ?? context.scripts.server,
+    nodeFlags: settings.nodeFlags ?? [],
     env: realServerEnv(context, port),
     logFile: join(context.workDir, `server-${label}.log`),
     readyUrl: `${origin}/readyz`,

@@ -13,13 +13,16 @@ import {
   type RunResult,
   runCase,
   startRealServer,
+  usesRealServer,
+  type Variant,
 } from './cases.js'
 import { createBenchDatabase } from './database.js'
-import { startIssuer } from './issuer.js'
+import type { InProcessJob, InProcessResult } from './in-process.js'
+import { BENCH_AUDIENCE, startIssuer } from './issuer.js'
 import { log } from './log.js'
 import { describeCommit, describeMachine, readLoad } from './machine.js'
-import { type BenchOptions, parseOptions, USAGE } from './options.js'
-import { killAllChildren } from './processes.js'
+import { type BenchOptions, type CaseName, parseOptions, USAGE } from './options.js'
+import { killAllChildren, runJob } from './processes.js'
 import { profileServer } from './profile.js'
 import { renderReport, type StartupFigures, summarize, writeMarkedBlock } from './report.js'
 import { compareProcessCounts } from './scale.js'
@@ -30,6 +33,7 @@ const scripts = {
   bare: fileURLToPath(new URL('./bare-server.js', import.meta.url)),
   loadgen: fileURLToPath(new URL('./loadgen.js', import.meta.url)),
   ceiling: fileURLToPath(new URL('./ceiling.js', import.meta.url)),
+  inProcess: fileURLToPath(new URL('./in-process.js', import.meta.url)),
 }
 
 async function main(): Promise<void> {
@@ -46,6 +50,11 @@ async function main(): Promise<void> {
   }
   if (!existsSync(scripts.server)) {
     throw new Error(`${scripts.server} is missing; run pnpm bench, which builds the server first`)
+  }
+  if (options.baselineServer && !existsSync(options.baselineServer)) {
+    throw new Error(
+      `--baseline ${options.baselineServer} does not exist; build that checkout first`,
+    )
   }
 
   const startedAt = performance.now()
@@ -96,6 +105,10 @@ async function main(): Promise<void> {
       await profileServer(context)
       return
     }
+    if (options.mode === 'in-process') {
+      await compareInProcess(context, options.baselineServer ?? '')
+      return
+    }
     if (options.mode === 'scale') {
       await compareProcessCounts(context, { machine, commit, repositoryRoot })
       return
@@ -123,9 +136,11 @@ async function measureTable(
   for (let round = 1; round <= options.rounds; round += 1) {
     for (const concurrency of options.concurrencies) {
       for (const caseName of options.cases) {
-        const result = await runCase(context, caseName, concurrency, round)
-        results.push(result)
-        logRun(result, options.rounds)
+        for (const variant of variantsOf(caseName, options, round)) {
+          const result = await runCase(context, caseName, concurrency, round, { variant })
+          results.push(result)
+          logRun(result, options.rounds)
+        }
       }
     }
   }
@@ -133,7 +148,7 @@ async function measureTable(
   const startup: StartupFigures = {
     firstMs: firstStartupMs,
     laterMs: results
-      .filter((result) => result.caseName !== 'ceiling' && result.caseName !== 'bare')
+      .filter((result) => usesRealServer(result.caseName) && result.variant === 'current')
       .map((result) => result.startupMs)
       .filter((value): value is number => value !== undefined),
   }
@@ -159,12 +174,64 @@ async function measureTable(
   }
 }
 
+/** Both builds when a baseline is given, in alternating order so neither always runs first. */
+function variantsOf(caseName: CaseName, options: BenchOptions, round: number): Variant[] {
+  if (!options.baselineServer || !usesRealServer(caseName)) {
+    return ['current']
+  }
+  return round % 2 === 1 ? ['baseline', 'current'] : ['current', 'baseline']
+}
+
+async function compareInProcess(context: BenchContext, baselineServer: string): Promise<void> {
+  const { options } = context
+  const job: InProcessJob = {
+    servers: { current: scripts.server, baseline: baselineServer },
+    databaseUrl: context.database.url,
+    issuer: context.issuer.issuer,
+    jwksUri: context.issuer.jwksUri,
+    audience: BENCH_AUDIENCE,
+    tokensFile: context.tokensFile,
+    rounds: options.rounds,
+    requestsPerRound: options.requestsPerRound,
+    concurrency: Math.max(...options.concurrencies),
+  }
+  const result = await runJob<InProcessJob, InProcessResult>(
+    scripts.inProcess,
+    job,
+    undefined,
+    join(context.workDir, 'in-process.log'),
+  )
+
+  const rows = [
+    `In-process CPU time per request, median of ${options.rounds} rounds of ${options.requestsPerRound} requests at concurrency ${job.concurrency}; baseline ${baselineServer}.`,
+    '',
+    '| case | baseline µs/req | current µs/req | change |',
+    '|---|---:|---:|---:|',
+  ]
+  for (const [caseName, figures] of Object.entries(result)) {
+    const change =
+      figures.current === undefined || figures.baseline === undefined
+        ? '–'
+        : `${(((figures.current - figures.baseline) / figures.baseline) * 100).toFixed(1)} %`
+    rows.push(
+      `| ${caseName} | ${figures.baseline?.toFixed(0) ?? '–'} | ${figures.current?.toFixed(0) ?? '–'} | ${change} |`,
+    )
+  }
+  rows.push(
+    '',
+    `Load average after: ${readLoad()
+      .map((value) => value.toFixed(2))
+      .join(' / ')}.`,
+  )
+  process.stdout.write(`\n${rows.join('\n')}\n`)
+}
+
 function logRun(result: RunResult, rounds: number): void {
   const { figures } = result
   const parts = [
     `round ${result.round}/${rounds}`,
     `c=${result.concurrency}`,
-    CASE_LABELS[result.caseName],
+    `${CASE_LABELS[result.caseName]}${result.variant === 'baseline' ? ' [baseline]' : ''}`,
     `${figures.requestsPerSecond.toFixed(0)} req/s`,
     `p50 ${figures.p50.toFixed(2)} ms`,
     `p99 ${figures.p99.toFixed(2)} ms`,

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 export const CASE_NAMES = ['ceiling', 'bare', 'rest', 'trpc', 'read-new', 'read-same'] as const
 export type CaseName = (typeof CASE_NAMES)[number]
 
-export type Mode = 'table' | 'scale' | 'profile'
+export type Mode = 'table' | 'scale' | 'profile' | 'in-process'
 
 export interface BenchOptions {
   mode: Mode
@@ -32,6 +32,10 @@ export interface BenchOptions {
   scaleProcesses: number[]
   /** False with `--no-write`: print only, leave the docs alone. */
   writeDocs: boolean
+  /** Requests per build and case in each round of `--in-process`. */
+  requestsPerRound: number
+  /** Entry point of an earlier server build; each real-server case also runs against it. */
+  baselineServer: string | undefined
   /** File to write every run's figures to as JSON, if any. */
   jsonFile: string | undefined
   keepLogs: boolean
@@ -58,6 +62,12 @@ table to docs/benchmarks.md.
   --profile            run the server under --cpu-prof at the highest concurrency and
                        list the top self-time functions
   --profile-case CASE  case to profile (default rest)
+  --baseline FILE      main.js of an earlier server build (such as a copy of the
+                       checkout at another commit); every REST, tRPC and read case
+                       also runs against it, back to back, marked [baseline]
+  --in-process         with --baseline: CPU time per request of both builds, loaded
+                       into one process and called alternately through inject
+  --requests N         requests per build, case and round of --in-process (default 1000)
   --no-write           print the results but leave the docs unchanged
   --json FILE          also write every run's figures to FILE
   --keep-logs          keep the temporary folder with server logs and profiles
@@ -91,6 +101,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       processes: { type: 'string', default: '1,2' },
       profile: { type: 'boolean', default: false },
       'profile-case': { type: 'string', default: 'rest' },
+      baseline: { type: 'string' },
+      'in-process': { type: 'boolean', default: false },
+      requests: { type: 'string', default: '1000' },
       'no-write': { type: 'boolean', default: false },
       json: { type: 'string' },
       'keep-logs': { type: 'boolean', default: false },
@@ -100,12 +113,17 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   if (values.help) {
     return 'help'
   }
-  if (values.scale && values.profile) {
-    throw new UsageError('--scale and --profile cannot be combined; run them one at a time')
+  if ([values.scale, values.profile, values['in-process']].filter(Boolean).length > 1) {
+    throw new UsageError(
+      '--scale, --profile and --in-process cannot be combined; run one at a time',
+    )
+  }
+  if (values['in-process'] && !values.baseline) {
+    throw new UsageError('--in-process compares two builds; give the other one with --baseline')
   }
 
   return {
-    mode: chooseMode(values.scale, values.profile),
+    mode: chooseMode(values.scale, values.profile, values['in-process']),
     rounds: positiveInteger('--rounds', values.rounds),
     durationSeconds: positiveNumber('--duration', values.duration),
     warmupSeconds: nonNegativeNumber('--warmup', values.warmup),
@@ -119,14 +137,19 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     profileCase: caseList('--profile-case', values['profile-case'])[0] ?? 'rest',
     scaleProcesses: integerList('--processes', values.processes),
     writeDocs: !values['no-write'],
+    requestsPerRound: positiveInteger('--requests', values.requests),
+    baselineServer: values.baseline,
     jsonFile: values.json,
     keepLogs: values['keep-logs'],
   }
 }
 
-function chooseMode(scale: boolean, profile: boolean): Mode {
+function chooseMode(scale: boolean, profile: boolean, inProcess: boolean): Mode {
   if (scale) {
     return 'scale'
+  }
+  if (inProcess) {
+    return 'in-process'
   }
   return profile ? 'profile' : 'table'
 }

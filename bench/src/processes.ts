@@ -161,9 +161,11 @@ export async function runJob<Job, Result>(
   script: string,
   job: Job,
   onMark: (mark: string) => void = () => {},
+  logFile?: string,
 ): Promise<Result> {
+  const output = logFile === undefined ? 'inherit' : openSync(logFile, 'a')
   const child = track(
-    fork(script, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    fork(script, [], { execArgv: [], stdio: ['ignore', output, 'inherit', 'ipc'] }),
   )
   return new Promise<Result>((resolve, reject) => {
     let settled = false

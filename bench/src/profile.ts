@@ -52,10 +52,9 @@ export async function profileServer(context: BenchContext): Promise<void> {
   const concurrency = Math.max(...options.concurrencies)
   const profileDir = join(context.workDir, 'profiles')
 
-  const result = await runCase(context, caseName, concurrency, 1, [
-    '--cpu-prof',
-    `--cpu-prof-dir=${profileDir}`,
-  ])
+  const result = await runCase(context, caseName, concurrency, 1, {
+    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  })
   log(
     `profiled ${CASE_LABELS[caseName]} at c=${concurrency}: ${result.figures.requestsPerSecond.toFixed(0)} req/s (slower than unprofiled), ${result.figures.failures} failed`,
   )

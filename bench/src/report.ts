@@ -1,12 +1,13 @@
 /** Turns the runs into the medians table, the ratios and the target checks, as Markdown. */
 import { readFile, writeFile } from 'node:fs/promises'
-import { CASE_LABELS, type RunResult } from './cases.js'
+import { CASE_LABELS, type RunResult, usesRealServer, type Variant } from './cases.js'
 import { formatLoad, type MachineDescription } from './machine.js'
 import type { BenchOptions, CaseName } from './options.js'
 import { median } from './stats.js'
 
 export interface CaseSummary {
   caseName: CaseName
+  variant: Variant
   concurrency: number
   rounds: number
   requestsPerSecond: number | undefined
@@ -23,7 +24,7 @@ export interface CaseSummary {
 export function summarize(results: readonly RunResult[]): CaseSummary[] {
   const groups = new Map<string, RunResult[]>()
   for (const result of results) {
-    const key = `${result.caseName}@${result.concurrency}`
+    const key = `${result.caseName}@${result.concurrency}@${result.variant}`
     groups.set(key, [...(groups.get(key) ?? []), result])
   }
 
@@ -32,6 +33,7 @@ export function summarize(results: readonly RunResult[]): CaseSummary[] {
     const rates = runs.map((run) => run.figures.requestsPerSecond)
     return {
       caseName: first.caseName,
+      variant: first.variant,
       concurrency: first.concurrency,
       rounds: runs.length,
       requestsPerSecond: median(rates),
@@ -86,6 +88,7 @@ export function renderReport(report: Report): string {
     '',
     `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; PostgreSQL ${machine.postgres} on loopback.`,
     `- Load average (1/5/15 min): ${formatLoad(machine.loadBefore)} before, ${formatLoad(report.loadAfter)} after.`,
+    ...baselineNote(options),
     `- Settings: ${options.rounds} rounds, ${options.warmupSeconds} s warm-up and ${options.durationSeconds} s measured per run, pool ${options.poolSize}, ${options.tokenCount} tokens${serverEnvNote(options)}.`,
     '',
     renderTable(report.summaries),
@@ -95,6 +98,15 @@ export function renderReport(report: Report): string {
     renderTargets(report),
   ]
   return lines.join('\n')
+}
+
+function baselineNote(options: BenchOptions): string[] {
+  if (!options.baselineServer) {
+    return []
+  }
+  return [
+    `- Rows marked [baseline] ran ${options.baselineServer}, back to back with the current build.`,
+  ]
 }
 
 function serverEnvNote(options: BenchOptions): string {
@@ -113,7 +125,7 @@ export function renderTable(summaries: readonly CaseSummary[]): string {
   for (const summary of summaries) {
     const flags = summary.tokensWrapped ? ' (tokens reused: raise --tokens)' : ''
     rows.push(
-      `| ${CASE_LABELS[summary.caseName]} | ${summary.concurrency} | ${formatNumber(summary.requestsPerSecond)} | ${formatNumber(summary.minRequestsPerSecond)}–${formatNumber(summary.maxRequestsPerSecond)} | ${formatNumber(summary.p50, 2)} | ${formatNumber(summary.p99, 2)} | ${summary.peakRssBytes === undefined ? '–' : formatNumber(summary.peakRssBytes / MB)} | ${formatNumber(summary.serverCpuMsPerRequest, 3)} | ${summary.failures}${flags} |`,
+      `| ${CASE_LABELS[summary.caseName]}${summary.variant === 'baseline' ? ' [baseline]' : ''} | ${summary.concurrency} | ${formatNumber(summary.requestsPerSecond)} | ${formatNumber(summary.minRequestsPerSecond)}–${formatNumber(summary.maxRequestsPerSecond)} | ${formatNumber(summary.p50, 2)} | ${formatNumber(summary.p99, 2)} | ${summary.peakRssBytes === undefined ? '–' : formatNumber(summary.peakRssBytes / MB)} | ${formatNumber(summary.serverCpuMsPerRequest, 3)} | ${summary.failures}${flags} |`,
     )
   }
   return rows.join('\n')
@@ -125,7 +137,10 @@ function find(
   concurrency: number,
 ): CaseSummary | undefined {
   return summaries.find(
-    (summary) => summary.caseName === caseName && summary.concurrency === concurrency,
+    (summary) =>
+      summary.caseName === caseName &&
+      summary.concurrency === concurrency &&
+      summary.variant === 'current',
   )
 }
 
@@ -187,7 +202,7 @@ export function checkTargets(report: Report): TargetCheck[] {
   }
 
   const serverPeaks = summaries
-    .filter((summary) => ['rest', 'trpc', 'read-new', 'read-same'].includes(summary.caseName))
+    .filter((summary) => usesRealServer(summary.caseName) && summary.variant === 'current')
     .map((summary) => summary.peakRssBytes)
     .filter((value): value is number => value !== undefined)
   const peak = serverPeaks.length > 0 ? Math.max(...serverPeaks) / MB : undefined
