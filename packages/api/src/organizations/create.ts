@@ -1,5 +1,5 @@
 /** Inserts an organisation in one SQL statement and maps constraint violations to typed errors. */
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.js'
 import { readDatabaseFailure } from '../db/errors.js'
 import { type OrganizationTypeCode, organizations } from '../db/schema.js'
@@ -40,7 +40,7 @@ export async function createOrganization(
   organization: NewOrganization,
 ): Promise<Organization> {
   try {
-    const [row] = await db.insert(organizations).values(organization).returning(organizationColumns)
+    const [row] = await insertStatementFor(db).execute({ ...organization })
     if (!row) {
       throw new Error('INSERT … RETURNING returned no row')
     }
@@ -48,6 +48,34 @@ export async function createOrganization(
   } catch (error) {
     throw await translateInsertError(db, error, organization)
   }
+}
+
+// Built once per database: Drizzle then skips composing the SQL on every create, and
+// postgres.js prepares the statement once per connection, so PostgreSQL skips parsing and
+// planning it too.
+const insertStatements = new WeakMap<Database, ReturnType<typeof prepareInsert>>()
+
+function prepareInsert(db: Database) {
+  return db
+    .insert(organizations)
+    .values({
+      name: sql.placeholder('name'),
+      typeCode: sql.placeholder('typeCode'),
+      jurisdictionId: sql.placeholder('jurisdictionId'),
+      auth0OrganizationId: sql.placeholder('auth0OrganizationId'),
+      createdBy: sql.placeholder('createdBy'),
+    })
+    .returning(organizationColumns)
+    .prepare('insert_organization')
+}
+
+function insertStatementFor(db: Database): ReturnType<typeof prepareInsert> {
+  let statement = insertStatements.get(db)
+  if (!statement) {
+    statement = prepareInsert(db)
+    insertStatements.set(db, statement)
+  }
+  return statement
 }
 
 async function translateInsertError(
