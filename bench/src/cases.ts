@@ -175,7 +175,10 @@ export function realServerEnv(context: BenchContext, port: number): Record<strin
     DATA_DIR: join(context.workDir, 'data'),
     DATABASE_URL: context.database.url,
     DATABASE_POOL_SIZE: String(context.options.poolSize),
+    // The domain only has to be valid; the two URLs below replace what it would select.
+    AUTH0_DOMAIN: 'bench.cail.invalid',
     AUTH0_ISSUER_URL: context.issuer.issuer,
+    AUTH0_JWKS_URI: context.issuer.jwksUri,
     AUTH0_AUDIENCE: BENCH_AUDIENCE,
     ...context.options.serverEnv,
   }
