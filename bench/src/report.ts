@@ -1,6 +1,10 @@
 /** Turns the runs into the medians table, the ratios and the target checks, as Markdown. */
+import { execFile } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { CASE_LABELS, type RunResult, usesRealServer, type Variant } from './cases.js'
+import { log } from './log.js'
 import { formatLoad, type MachineDescription } from './machine.js'
 import type { BenchOptions, CaseName } from './options.js'
 import { median } from './stats.js'
@@ -68,6 +72,8 @@ export interface Report {
 }
 
 const MB = 1024 * 1024
+
+const run = promisify(execFile)
 
 function formatNumber(value: number | undefined, digits = 0): string {
   return value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits)
@@ -270,4 +276,15 @@ export async function writeMarkedBlock(file: string, marker: string, body: strin
       ? `${current.slice(0, start)}${block}${current.slice(stop + end.length)}`
       : `${current}${current && !current.endsWith('\n\n') ? '\n' : ''}${block}\n`
   await writeFile(file, next)
+  await formatMarkdown(file)
+}
+
+/** Formats `file` with the workspace's Biome, so that `pnpm lint` accepts what the bench wrote. */
+async function formatMarkdown(file: string): Promise<void> {
+  const biome = fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url))
+  try {
+    await run(biome, ['format', '--write', file])
+  } catch (error) {
+    log(`could not format ${file} with ${biome}; run pnpm format (${String(error)})`)
+  }
 }
