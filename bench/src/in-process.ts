@@ -1,10 +1,12 @@
 /**
  * `pnpm bench --in-process --baseline FILE`: loads the current and the baseline server builds
  * into one process and measures the CPU time each spends per request through Fastify's
- * `inject`, alternating between them. CPU time per request moves far less with load from
- * other processes than throughput does, so this isolates what one code change bought on a
- * busy machine. It leaves out sockets, the database server and the load generator.
+ * `inject`, alternating between them. CPU time per request moves less with load from other
+ * processes than throughput does, so this shows what one code change bought on a busy
+ * machine. It leaves out sockets, the database server and the load generator.
  */
+// NOTE: both builds share one process, so a process-wide effect of one build (such as the
+// promise hooks that AsyncLocalStorage turns on in Node 20) slows both and cannot be seen.
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -147,7 +149,7 @@ async function compareBuilds(job: InProcessJob): Promise<InProcessResult> {
   const samples = new Map<string, number[]>()
 
   try {
-    // The first round warms the JIT compiler and the key cache and is not counted.
+    // The first round warms the JIT compiler and the JWKS cache and is not counted.
     for (let round = 0; round <= job.rounds; round += 1) {
       for (const caseName of IN_PROCESS_CASES) {
         const order =
