@@ -27,7 +27,7 @@ import { profileServer } from './profile.js'
 import { renderReport, type StartupFigures, summarize, writeMarkedBlock } from './report.js'
 import { compareProcessCounts } from './scale.js'
 
-const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url))
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const scripts = {
   server: join(repositoryRoot, 'apps/server/dist/main.js'),
   bare: fileURLToPath(new URL('./bare-server.js', import.meta.url)),

@@ -281,7 +281,7 @@ export async function writeMarkedBlock(file: string, marker: string, body: strin
 
 /** Formats `file` with the workspace's Biome, so that `pnpm lint` accepts what the bench wrote. */
 async function formatMarkdown(file: string): Promise<void> {
-  const biome = fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url))
+  const biome = fileURLToPath(new URL('../../../node_modules/.bin/biome', import.meta.url))
   try {
     await run(biome, ['format', '--write', file])
   } catch (error) {
