@@ -3,6 +3,7 @@ import { type ApiDependencies, type DatabaseHandle, ServiceUnavailableError } fr
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { handleClientError, trackRequestSocket } from './client-errors.js'
+import { sendFailure } from './errors.js'
 import type { LocalIssuer } from './local-issuer/local-issuer.js'
 import errorEnvelope from './plugins/error-envelope.js'
 import health from './plugins/health.js'
@@ -45,6 +46,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     },
     clientErrorHandler: handleClientError,
+    // Fastify's own routing failures (an undecodable path) get the error envelope too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('X-Request-Id', request.id)
+      sendFailure(error, request, reply)
+    },
+    // tRPC batches put every procedure name in one path segment, so 100 characters (the
+    // default) is too short for a batch of six calls.
+    maxParamLength: 8_192,
     // Requests that arrive while closing get the error envelope from the hook below instead.
     return503OnClosing: false,
   })

@@ -80,6 +80,14 @@ function describeFastifyError(
       return new ValidationError(['Content-Length does not match the request body'])
   }
 
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_ASYNC_CONSTRAINT') {
+    return new ServiceError(
+      400,
+      'malformed_request',
+      'the request URL is not valid; percent-encode reserved characters in the path',
+    )
+  }
+
   const status = error.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
     return new ServiceError(
