@@ -1,4 +1,5 @@
 /** Entry point: `node dist/main.js`. Configuration comes from the environment (see config.ts). */
+import { DataDirInUseError } from '@cail/api'
 import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './logger.js'
 import { type RunningServer, startServer } from './start.js'
@@ -63,8 +64,13 @@ function closeOnSignals(
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `server failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
-  )
+  // A folder held by another server is an operator's mistake, not a bug: no stack trace.
+  const detail =
+    error instanceof DataDirInUseError
+      ? error.message
+      : error instanceof Error
+        ? error.stack
+        : String(error)
+  process.stderr.write(`server failed to start: ${detail}\n`)
   process.exit(1)
 })

@@ -34,6 +34,7 @@ export {
   type DatabaseOptions,
   openDatabase,
 } from './db/client.js'
+export { DataDirInUseError } from './db/data-dir-lock.js'
 export { readDatabaseFailure } from './db/errors.js'
 export { migrate, migrationsFolder } from './db/migrate.js'
 export * as schema from './db/schema.js'

@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import postgres from 'postgres'
+import { lockDataDir } from './data-dir-lock.js'
 import { trackQuery } from './deadline.js'
 import * as schema from './schema.js'
 
@@ -100,11 +101,20 @@ function withTrackedQueries(client: postgres.Sql): postgres.Sql {
 async function openPglite(
   options: Extract<DatabaseOptions, { kind: 'pglite' }>,
 ): Promise<DatabaseHandle> {
+  let unlock = async () => {}
   if (options.dataDir) {
     await mkdir(options.dataDir, { recursive: true })
+    unlock = await lockDataDir(options.dataDir)
   }
-  const pglite = options.dataDir ? new PGlite(options.dataDir) : new PGlite()
-  await pglite.waitReady
+
+  let pglite: PGlite
+  try {
+    pglite = options.dataDir ? new PGlite(options.dataDir) : new PGlite()
+    await pglite.waitReady
+  } catch (error) {
+    await unlock()
+    throw error
+  }
   const db = drizzlePglite({ client: pglite, schema })
 
   return {
@@ -116,7 +126,11 @@ async function openPglite(
       await pglite.query('select 1')
     },
     async close() {
-      await pglite.close()
+      try {
+        await pglite.close()
+      } finally {
+        await unlock()
+      }
     },
   }
 }
