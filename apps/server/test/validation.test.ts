@@ -169,6 +169,12 @@ for (const target of databaseTargets()) {
         ['200 astral characters', '𝔸'.repeat(200), '𝔸'.repeat(200)],
         ['200 after trimming', ` ${'b'.repeat(200)} `, 'b'.repeat(200)],
         ['400 NFD as 200 NFC', 'y\u0302'.repeat(200), 'ŷ'.repeat(200)],
+        ['zero-width non-joiner inside a word', 'درمانگاه\u200cها', 'درمانگاه\u200cها'],
+        [
+          'emoji joined sequence',
+          'Clinic \u{1F469}\u200d\u2695\ufe0f',
+          'Clinic \u{1F469}\u200d\u2695\ufe0f',
+        ],
       ]
 
       for (const [description, sent, stored] of acceptedNames) {
@@ -211,6 +217,32 @@ for (const target of databaseTargets()) {
           'unpaired surrogate',
           'Lambeth \ud800 PCN',
           ['name contains an unpaired UTF-16 surrogate; send valid Unicode text'],
+        ],
+        [
+          'zero-width spaces only',
+          '\u200b\u200b',
+          [
+            'name must contain at least one visible character; zero-width and other invisible characters alone do not make a name',
+          ],
+        ],
+        [
+          'right-to-left override',
+          'abc\u202eevil',
+          [
+            'name must not contain bidirectional override or isolate characters (U+202A to U+202E, U+2066 to U+2069)',
+          ],
+        ],
+        [
+          'left-to-right isolate',
+          'Lambeth \u2066PCN\u2069',
+          [
+            'name must not contain bidirectional override or isolate characters (U+202A to U+202E, U+2066 to U+2069)',
+          ],
+        ],
+        [
+          'noncharacter U+FFFF',
+          'Lambeth\uffff',
+          ['name must not contain Unicode noncharacters such as U+FFFF'],
         ],
         ['number name', 42, ['name must be a string, not number 42']],
         ['null name', null, ['name must be a string, not null']],

@@ -10,6 +10,14 @@ export const DEFAULT_TYPE_CODE = 'commissioner'
 // C0 and C1 control characters, DEL, and the Unicode line and paragraph separators.
 const CONTROL_CHARACTER = /[\p{Cc}\u2028\u2029]/u
 
+// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) can make a
+// name display as different text.
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u
+
+// Letters, marks, numbers, punctuation and symbols: what a reader can see. Zero-width and
+// other format characters (\p{Cf}) and spaces are not visible on their own.
+const VISIBLE_CHARACTER = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u
+
 /** Validates an organisation name from any source; `label` names the source in messages. */
 export function organizationNameSchema(label: string) {
   return z
@@ -23,6 +31,15 @@ export function organizationNameSchema(label: string) {
     .refine((value) => value.length > 0, { error: `${label} must not be empty`, abort: true })
     .refine((value) => !CONTROL_CHARACTER.test(value), {
       error: `${label} must not contain control characters such as line breaks, tabs or NUL`,
+    })
+    .refine((value) => !BIDI_CONTROL.test(value), {
+      error: `${label} must not contain bidirectional override or isolate characters (U+202A to U+202E, U+2066 to U+2069)`,
+    })
+    .refine((value) => !containsNoncharacter(value), {
+      error: `${label} must not contain Unicode noncharacters such as U+FFFF`,
+    })
+    .refine((value) => VISIBLE_CHARACTER.test(value), {
+      error: `${label} must contain at least one visible character; zero-width and other invisible characters alone do not make a name`,
     })
     .refine((value) => codePointLength(value) <= NAME_MAX_LENGTH, {
       error: (issue) =>
@@ -44,7 +61,7 @@ export const createOrganizationInput = z.strictObject(
   {
     name: organizationNameSchema('name')
       .meta({
-        description: `Organisation name in any script. Surrounding white space is removed and the text is normalised to Unicode NFC; the result must be 1 to ${NAME_MAX_LENGTH} characters (code points) without control characters or line breaks. Default: the token's organisation name claim (\`org_name\`).`,
+        description: `Organisation name in any script. Surrounding white space is removed and the text is normalised to Unicode NFC; the result must be 1 to ${NAME_MAX_LENGTH} characters (code points) with at least one visible character and without control characters, line breaks, bidirectional overrides or isolates, or noncharacters. Default: the token's organisation name claim (\`org_name\`).`,
         examples: ['Lambeth Primary Care Network', 'Bwrdd Iechyd Prifysgol Caerdydd a’r Fro'],
       })
       .optional(),
@@ -82,6 +99,17 @@ export const organizationOutput = z.object({
 })
 
 export type Organization = z.infer<typeof organizationOutput>
+
+/** Noncharacters are U+FDD0–U+FDEF and the last two code points of every plane; they are not for interchange. */
+function containsNoncharacter(value: string): boolean {
+  for (const character of value) {
+    const codePoint = character.codePointAt(0) ?? 0
+    if ((codePoint >= 0xfdd0 && codePoint <= 0xfdef) || (codePoint & 0xfffe) === 0xfffe) {
+      return true
+    }
+  }
+  return false
+}
 
 function codePointLength(value: string): number {
   let length = 0
