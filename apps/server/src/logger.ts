@@ -16,5 +16,30 @@ export function createLogger(level: string): Logger {
       ],
       censor: '[redacted]',
     },
+    serializers: {
+      err: (error: unknown) => pino.stdSerializers.err(withoutQueryText(error) as Error),
+    },
   })
+}
+
+/**
+ * Returns the database's own error in place of Drizzle's wrapper, whose message and `params`
+ * repeat the SQL with the caller's values (names, Auth0 ids). The SQLSTATE and the server's
+ * message stay in the log.
+ */
+export function withoutQueryText(error: unknown): unknown {
+  let current = error
+  for (let depth = 0; depth < 5; depth += 1) {
+    if (
+      current instanceof Error &&
+      'query' in current &&
+      'params' in current &&
+      current.cause !== undefined
+    ) {
+      current = current.cause
+    } else {
+      break
+    }
+  }
+  return current
 }
