@@ -60,6 +60,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id)
+    // API responses and minted tokens are per caller; routes that can be cached say so.
+    reply.header('Cache-Control', 'no-store')
     trackRequestSocket(request.raw.socket, request.id)
   })
   rejectRequestsWhileClosing(app)

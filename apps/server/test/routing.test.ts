@@ -29,6 +29,13 @@ describe('routing', () => {
     expect(response.headers.get('x-request-id')).toBe(body.meta.requestId)
   })
 
+  it('marks API responses as not cacheable', async () => {
+    const response = await fetch(`${server.url}/v1/organizations`, { method: 'POST' })
+
+    expect(response.status).toBe(401)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+  })
+
   it('serves a tRPC batch of eight calls', async () => {
     const token = await issuer.mintToken()
     const paths = Array(8).fill('organizations.mine').join(',')
