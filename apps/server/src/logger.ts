@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino'
 
-/** Structured JSON logs; credentials are redacted wherever a header or body could carry them. */
+/** Creates the JSON logger; credentials are redacted wherever a header or body could carry them. */
 export function createLogger(level: string): Logger {
   return pino({
     level,

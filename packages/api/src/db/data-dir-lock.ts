@@ -4,7 +4,7 @@
  */
 import { open, readFile, unlink } from 'node:fs/promises'
 
-/** Raised when another live process holds the folder. */
+/** Raised when another running process has the folder locked. */
 export class DataDirInUseError extends Error {
   readonly ownerPid: number
 
