@@ -53,7 +53,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     // tRPC batches put every procedure name in one path segment, so 100 characters (the
     // default) is too short for a batch of six calls.
-    maxParamLength: 8_192,
+    routerOptions: { maxParamLength: 8_192 },
     // Requests that arrive while closing get the error envelope from the hook below instead.
     return503OnClosing: false,
   })
