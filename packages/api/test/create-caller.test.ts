@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { TRPCError } from '@trpc/server'
 import { eq } from 'drizzle-orm'
-import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type ApiDependencies,
   createCaller,
   createContext,
-  createTokenVerifier,
   type DatabaseHandle,
   schema,
 } from '../src/index.js'
-import { databaseTargets, startTestIssuer, type TestIssuer } from '../testing/index.js'
+import {
+  databaseTargets,
+  startTestIssuer,
+  type TestIssuer,
+  testDependencies,
+} from '../testing/index.js'
 
 let issuer: TestIssuer
 
@@ -40,20 +43,7 @@ for (const target of databaseTargets()) {
 
     beforeAll(async () => {
       database = await target.open()
-      dependencies = {
-        db: database.db,
-        verifier: createTokenVerifier({
-          issuer: issuer.issuer,
-          audience: issuer.audience,
-          jwksUri: issuer.jwksUri,
-        }),
-        logger: pino({ level: 'silent' }),
-        requiredPermission: 'create:organizations',
-        claims: {
-          organizationName: 'org_name',
-          jurisdiction: 'https://cail.health/jurisdiction_id',
-        },
-      }
+      dependencies = testDependencies(database.db, issuer)
     })
 
     afterAll(async () => {

@@ -4,20 +4,22 @@ import type { Logger as DrizzleLogger } from 'drizzle-orm'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
-import pino from 'pino'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type ApiDependencies,
   createCaller,
   createContext,
-  createTokenVerifier,
   type Database,
-  DEFAULT_JURISDICTION_CLAIM,
   migrationsFolder,
   schema,
 } from '../src/index.js'
-import { databaseTargets, startTestIssuer, type TestIssuer } from '../testing/index.js'
+import {
+  databaseTargets,
+  startTestIssuer,
+  type TestIssuer,
+  testDependencies,
+} from '../testing/index.js'
 
 let issuer: TestIssuer
 
@@ -87,17 +89,7 @@ for (const target of databaseTargets()) {
         target.name === 'postgres'
           ? await openRecordingPostgres(process.env.DATABASE_URL ?? '')
           : await openRecordingPglite()
-      dependencies = {
-        db: database.db,
-        verifier: createTokenVerifier({
-          issuer: issuer.issuer,
-          audience: issuer.audience,
-          jwksUri: issuer.jwksUri,
-        }),
-        logger: pino({ level: 'silent' }),
-        requiredPermission: 'create:organizations',
-        claims: { organizationName: 'org_name', jurisdiction: DEFAULT_JURISDICTION_CLAIM },
-      }
+      dependencies = testDependencies(database.db, issuer)
     })
 
     afterAll(async () => {

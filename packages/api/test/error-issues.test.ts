@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import { TRPCError } from '@trpc/server'
-import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type ApiDependencies,
   createCaller,
   createContext,
-  createTokenVerifier,
   type DatabaseHandle,
   toServiceError,
 } from '../src/index.js'
-import { databaseTargets, startTestIssuer, type TestIssuer } from '../testing/index.js'
+import {
+  databaseTargets,
+  startTestIssuer,
+  type TestIssuer,
+  testDependencies,
+} from '../testing/index.js'
 
 const JURISDICTION_CLAIM = 'https://cail.health/jurisdiction_id'
 
@@ -43,17 +46,7 @@ describe('error issues name the request field', () => {
       throw new Error('the pglite database target is missing')
     }
     database = await pglite.open()
-    dependencies = {
-      db: database.db,
-      verifier: createTokenVerifier({
-        issuer: issuer.issuer,
-        audience: issuer.audience,
-        jwksUri: issuer.jwksUri,
-      }),
-      logger: pino({ level: 'silent' }),
-      requiredPermission: 'create:organizations',
-      claims: { organizationName: 'org_name', jurisdiction: JURISDICTION_CLAIM },
-    }
+    dependencies = testDependencies(database.db, issuer)
   })
 
   afterAll(async () => {

@@ -8,14 +8,18 @@ import {
   type ApiDependencies,
   createCaller,
   createContext,
-  createTokenVerifier,
   type Database,
   type DatabaseHandle,
   runIdempotent,
   ServiceError,
   schema,
 } from '../src/index.js'
-import { databaseTargets, startTestIssuer, type TestIssuer } from '../testing/index.js'
+import {
+  databaseTargets,
+  startTestIssuer,
+  type TestIssuer,
+  testDependencies,
+} from '../testing/index.js'
 
 const OPERATION = 'organizations.create'
 
@@ -99,20 +103,7 @@ for (const target of databaseTargets()) {
 
     beforeAll(async () => {
       database = await target.open()
-      dependencies = {
-        db: database.db,
-        verifier: createTokenVerifier({
-          issuer: issuer.issuer,
-          audience: issuer.audience,
-          jwksUri: issuer.jwksUri,
-        }),
-        logger: pino({ level: 'silent' }),
-        requiredPermission: 'create:organizations',
-        claims: {
-          organizationName: 'org_name',
-          jurisdiction: 'https://cail.health/jurisdiction_id',
-        },
-      }
+      dependencies = testDependencies(database.db, issuer)
     })
 
     afterAll(async () => {

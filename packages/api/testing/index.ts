@@ -1,4 +1,5 @@
 export { type DatabaseTarget, databaseTargets, postgresUrl } from './databases.js'
+export { testDependencies } from './dependencies.js'
 export {
   operatorClaims,
   startTestIssuer,

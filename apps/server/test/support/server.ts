@@ -2,14 +2,8 @@
  * Starts the real Fastify application on a loopback port, against a migrated database target
  * and the independent test issuer, for tests that speak HTTP to it.
  */
-import {
-  type ApiDependencies,
-  createTokenVerifier,
-  type DatabaseHandle,
-  DEFAULT_JURISDICTION_CLAIM,
-  schema,
-} from '@cail/api'
-import type { DatabaseTarget, TestIssuer } from '@cail/api/testing'
+import { type ApiDependencies, type DatabaseHandle, schema } from '@cail/api'
+import { type DatabaseTarget, type TestIssuer, testDependencies } from '@cail/api/testing'
 import { count, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
@@ -52,18 +46,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     },
   )
 
-  const dependencies: ApiDependencies = {
-    db: database.db,
-    verifier: createTokenVerifier({
-      issuer: options.issuer.issuer,
-      audience: options.issuer.audience,
-      jwksUri: options.issuer.jwksUri,
-    }),
+  const dependencies = testDependencies(database.db, options.issuer, {
     logger,
-    requiredPermission: 'create:organizations',
-    claims: { organizationName: 'org_name', jurisdiction: DEFAULT_JURISDICTION_CLAIM },
     ...options.dependencies,
-  }
+  })
 
   const app = await buildApp({
     dependencies,
