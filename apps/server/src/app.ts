@@ -60,7 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id)
-    // API responses and minted tokens are per caller; routes that can be cached say so.
+    // API responses and minted tokens are per caller; routes that can be cached set their own header.
     reply.header('Cache-Control', 'no-store')
     trackRequestSocket(request.raw.socket, request.id)
   })
@@ -82,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 /**
- * After close() starts, answers new requests on open keep-alive connections with a 503 and
+ * After close() starts, responds to new requests on open keep-alive connections with a 503 and
  * `Connection: close`, and closes each connection after its in-flight response, so that the
  * server drains instead of waiting for idle sockets to time out.
  */

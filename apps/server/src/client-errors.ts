@@ -1,5 +1,5 @@
 /**
- * Answers connections that Node's HTTP parser rejects before any route runs (malformed syntax,
+ * Responds to requests that Node's HTTP parser rejects before any route runs (malformed syntax,
  * oversized headers, requests not received in time) with the error envelope, and logs each once.
  */
 import { randomUUID } from 'node:crypto'

@@ -135,7 +135,7 @@ export function sendFailure(
 
 /**
  * Reads and discards the rest of an oversized body instead of closing the connection. Fastify
- * 5 answers a body parser error with `Connection: close` without reading the rest, and a socket
+ * 5 responds to a body parser error with `Connection: close` without reading the rest, and a socket
  * closed with unread data is reset by the kernel, so a client still uploading would often lose
  * the 413. REQUEST_TIMEOUT_MS bounds the reading, after which the connection gets a 408.
  */

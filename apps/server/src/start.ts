@@ -169,7 +169,7 @@ function listeningUrl(app: FastifyInstance): string {
   return `http://${host}:${address.port}`
 }
 
-/** The origin the server reaches itself on: a wildcard host becomes the loopback address. */
+/** Returns the origin on which the server reaches itself; a wildcard host becomes the loopback address. */
 function loopbackOrigin(app: FastifyInstance, configuredHost: string): string {
   const address = app.server.address()
   if (address === null || typeof address === 'string') {

@@ -1,4 +1,4 @@
-/** Liveness (`/healthz`: the process serves HTTP) and readiness (`/readyz`: the database answers). */
+/** Liveness (`/healthz`: the process serves HTTP) and readiness (`/readyz`: the database responds to a query). */
 import { type DatabaseHandle, ServiceUnavailableError } from '@cail/api'
 import type { FastifyPluginAsync } from 'fastify'
 

@@ -1,6 +1,6 @@
 /**
  * A JWKS issuer on loopback that a scenario controls: it can stop (port closed), fail (500),
- * hang (never answer), publish new keys, and it counts every JWKS fetch.
+ * hang (never respond), publish new keys, and it counts every JWKS fetch.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -32,7 +32,7 @@ export class FaultIssuer {
   readonly jwksUri: string
   readonly port: number
   mode: IssuerMode = 'up'
-  /** Time (Date.now()) of every JWKS request received, whatever the answer. */
+  /** Time (Date.now()) of every JWKS request received, whatever the response. */
   readonly fetches: number[] = []
   /** Every token minted, and every private exponent, for the secret scan. */
   readonly secrets: string[] = []

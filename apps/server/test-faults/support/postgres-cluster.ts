@@ -104,7 +104,7 @@ export class PostgresCluster {
     await this.#run('pg_ctl', ['--pgdata', this.#dataDir, '--mode', 'fast', '--wait', 'stop'])
   }
 
-  /** Freezes the postmaster and every backend (SIGSTOP): connections stay open, nothing answers. */
+  /** Freezes the postmaster and every backend (SIGSTOP): connections stay open, nothing responds. */
   async pause(): Promise<void> {
     for (const pid of await this.#processIds()) {
       process.kill(pid, 'SIGSTOP')

@@ -69,7 +69,7 @@ export async function authenticate(
 }
 
 /**
- * Checks that the caller acts for an Auth0 organisation and holds `requiredPermission`
+ * Checks that the caller acts for an Auth0 organisation and has been granted `requiredPermission`
  * (skipped when it is null).
  */
 export function requireOperator(

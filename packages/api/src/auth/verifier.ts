@@ -24,7 +24,7 @@ export interface TokenVerifierOptions {
    * (10 minutes). Cached keys keep verifying while a refresh fails.
    */
   jwksCacheMaxAgeMs?: number
-  /** Called once per failed JWKS fetch, for logging; `cachedKeys` tells whether old keys remain. */
+  /** Called once per failed JWKS fetch, for logging; `cachedKeys` is true when old keys remain in use. */
   onJwksFetchFailed?: (error: unknown, cachedKeys: boolean) => void
   /** Claim with the organisation's display name. Default `org_name`. */
   organizationNameClaim?: string

@@ -52,7 +52,7 @@ export type OrganizationRow = typeof organizations.$inferSelect
 
 /**
  * `Idempotency-Key` records, one per Auth0 organisation and key. A record is in progress while
- * `response_status` is null; the request that holds `claim_id` fills in the outcome.
+ * `response_status` is null; the request whose `claim_id` the row carries fills in the outcome.
  */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',

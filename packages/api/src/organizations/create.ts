@@ -33,7 +33,7 @@ export const organizationColumns = {
 /**
  * Inserts the row with a single INSERT … RETURNING. The foreign key to `jurisdictions` and the
  * unique Auth0 organisation id do the checks, so concurrent creates from any number of
- * processes yield one row; the losers get OrganizationExistsError with the winner's id.
+ * processes yield one row. The other creates get OrganizationExistsError with the winner's id.
  */
 export async function createOrganization(
   db: Database,

@@ -39,7 +39,7 @@ export interface ApiDependencies {
   databaseTimeoutMs?: number
 }
 
-/** What the transport knows about one request. */
+/** Details of one request, as the transport received it. */
 export interface RequestMetadata {
   /** The raw `Authorization` header value, if any. */
   authorization: string | undefined
@@ -126,14 +126,14 @@ const normalizeErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(normalizeErrors)
 
-/** A verified caller, who may or may not act for an Auth0 organisation. */
+/** Procedure builder for a verified caller, who may or may not act for an Auth0 organisation. */
 export const authenticatedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const caller = await authenticate(ctx.verifier, ctx.authorization)
   return next({ ctx: { caller } })
 })
 
 /**
- * A verified caller acting for an Auth0 organisation, with or without the create permission:
+ * Procedure builder for a verified caller acting for an Auth0 organisation, with or without the create permission:
  * any member of the Auth0 organisation may read what belongs to it. The handler's database
  * work is bounded by `databaseTimeoutMs`.
  */
@@ -143,7 +143,7 @@ export const organizationMemberProcedure = authenticatedProcedure.use(({ ctx, ne
 })
 
 /**
- * A verified caller acting for an Auth0 organisation with the required permission. The handler's
+ * Procedure builder for a verified caller acting for an Auth0 organisation with the required permission. The handler's
  * database work is bounded by `databaseTimeoutMs`; token verification has its own JWKS timeout.
  */
 export const operatorProcedure = authenticatedProcedure.use(({ ctx, next }) => {
