@@ -14,6 +14,10 @@ export const CASE_LABELS: Record<CaseName, string> = {
   trpc: 'tRPC organizations.create',
   'read-new': 'tRPC organizations.mine, new token each request',
   'read-same': 'tRPC organizations.mine, one token repeated',
+  'bare-read-new': 'bare read (Fastify + jose + select), new token each request',
+  'bare-read-same': 'bare read, one token repeated',
+  'floor-fastify': 'floor: Fastify route answering a constant',
+  'floor-trpc': 'floor: tRPC query answering a constant (official adapter)',
 }
 
 const CREATE_BODY = JSON.stringify({ name: 'Lambeth Primary Care Network' })
@@ -29,7 +33,14 @@ export interface BenchContext {
   /** Temporary folder for logs, profiles and the server's data folder. */
   workDir: string
   /** Compiled entry points. */
-  scripts: { server: string; bare: string; loadgen: string; ceiling: string; inProcess: string }
+  scripts: {
+    server: string
+    bare: string
+    floor: string
+    loadgen: string
+    ceiling: string
+    inProcess: string
+  }
 }
 
 /** Which server build a run measured: the checkout's own, or the one given with --baseline. */
@@ -51,7 +62,27 @@ export interface RunResult {
 
 /** Whether a case runs on the real server, and so can be compared with a baseline build. */
 export function usesRealServer(caseName: CaseName): boolean {
-  return caseName !== 'ceiling' && caseName !== 'bare'
+  return !isBareCase(caseName) && !isFloorCase(caseName) && caseName !== 'ceiling'
+}
+
+/** Whether a case runs on the bare server. */
+export function isBareCase(caseName: CaseName): boolean {
+  return caseName === 'bare' || caseName === 'bare-read-new' || caseName === 'bare-read-same'
+}
+
+/** Whether a case runs on the floor server, which has no database and verifies nothing. */
+export function isFloorCase(caseName: CaseName): boolean {
+  return caseName === 'floor-fastify' || caseName === 'floor-trpc'
+}
+
+/** Whether a case reads the organisations that the database is seeded with. */
+function readsSeededRows(caseName: CaseName): boolean {
+  return (
+    caseName === 'read-new' ||
+    caseName === 'read-same' ||
+    caseName === 'bare-read-new' ||
+    caseName === 'bare-read-same'
+  )
 }
 
 export interface RunSettings {
@@ -92,17 +123,16 @@ export async function runCase(
     }
   }
 
-  if (caseName === 'read-new' || caseName === 'read-same') {
-    await database.empty()
+  await database.empty()
+  if (readsSeededRows(caseName)) {
     await database.seed(options.tokenCount)
-  } else {
-    await database.empty()
   }
 
   const label = `${caseName}-${variant}-c${concurrency}-r${round}`
-  const server =
-    caseName === 'bare'
-      ? await startBareServer(context, label)
+  const server = isBareCase(caseName)
+    ? await startBareServer(context, label)
+    : isFloorCase(caseName)
+      ? await startFloorServer(context, label)
       : await startRealServer(context, label, {
           nodeFlags: settings.nodeFlags,
           script: variant === 'baseline' ? context.options.baselineServer : undefined,
@@ -158,6 +188,15 @@ export function requestFor(
       return { method: 'GET', path: '/trpc/organizations.mine', tokensFile: context.tokensFile }
     case 'read-same':
       return { method: 'GET', path: '/trpc/organizations.mine', token: context.firstToken }
+    case 'bare-read-new':
+      return { method: 'GET', path: '/organizations/mine', tokensFile: context.tokensFile }
+    case 'bare-read-same':
+      return { method: 'GET', path: '/organizations/mine', token: context.firstToken }
+    // The floor ignores the token; it is sent so that requests are the size of the reads'.
+    case 'floor-fastify':
+      return { method: 'GET', path: '/constant', token: context.firstToken }
+    case 'floor-trpc':
+      return { method: 'GET', path: '/trpc/constant', token: context.firstToken }
   }
 }
 
@@ -215,6 +254,18 @@ async function startBareServer(context: BenchContext, label: string): Promise<St
       AUTH0_AUDIENCE: BENCH_AUDIENCE,
     },
     logFile: join(context.workDir, `bare-${label}.log`),
+    readyUrl: `${origin}/healthz`,
+  })
+  return { origin, process }
+}
+
+async function startFloorServer(context: BenchContext, label: string): Promise<StartedServer> {
+  const port = await freePort()
+  const origin = `http://127.0.0.1:${port}`
+  const process = await startServerProcess({
+    script: context.scripts.floor,
+    env: { PORT: String(port) },
+    logFile: join(context.workDir, `floor-${label}.log`),
     readyUrl: `${origin}/healthz`,
   })
   return { origin, process }

@@ -1,4 +1,4 @@
-/** The row every create inserts, as one postgres.js statement shared by the ceiling and the bare server. */
+/** The row every create inserts and every read selects, as postgres.js statements shared by the ceiling and the bare server. */
 import type { Sql } from 'postgres'
 
 export interface OrganizationRow {
@@ -27,4 +27,15 @@ export async function insertOrganization(
     values (${row.name}, ${row.typeCode}, ${row.jurisdictionId}, ${row.auth0OrganizationId}, ${row.createdBy})
     returning id, name, type_code as "typeCode", jurisdiction_id as "jurisdictionId", active`
   return created
+}
+
+/** Selects the organisation of an Auth0 organisation, as the service's read does; prepared per connection. */
+export async function findOrganization(
+  sql: Sql,
+  auth0OrganizationId: string,
+): Promise<OrganizationRow | undefined> {
+  const [row] = await sql<OrganizationRow[]>`
+    select id, name, type_code as "typeCode", jurisdiction_id as "jurisdictionId", active
+    from organizations where auth0_organization_id = ${auth0OrganizationId}`
+  return row
 }

@@ -31,6 +31,7 @@ const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url))
 const scripts = {
   server: join(repositoryRoot, 'apps/server/dist/main.js'),
   bare: fileURLToPath(new URL('./bare-server.js', import.meta.url)),
+  floor: fileURLToPath(new URL('./floor-server.js', import.meta.url)),
   loadgen: fileURLToPath(new URL('./loadgen.js', import.meta.url)),
   ceiling: fileURLToPath(new URL('./ceiling.js', import.meta.url)),
   inProcess: fileURLToPath(new URL('./in-process.js', import.meta.url)),

@@ -1,7 +1,18 @@
 /** Command-line flags of `pnpm bench`. */
 import { parseArgs } from 'node:util'
 
-export const CASE_NAMES = ['ceiling', 'bare', 'rest', 'trpc', 'read-new', 'read-same'] as const
+export const CASE_NAMES = [
+  'ceiling',
+  'bare',
+  'rest',
+  'trpc',
+  'read-new',
+  'read-same',
+  'bare-read-new',
+  'bare-read-same',
+  'floor-fastify',
+  'floor-trpc',
+] as const
 export type CaseName = (typeof CASE_NAMES)[number]
 
 export type Mode = 'table' | 'scale' | 'profile' | 'in-process'

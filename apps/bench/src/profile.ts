@@ -5,7 +5,7 @@
  */
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type BenchContext, CASE_LABELS, runCase } from './cases.js'
+import { type BenchContext, CASE_LABELS, runCase, usesRealServer } from './cases.js'
 import { log } from './log.js'
 
 interface CallFrame {
@@ -44,7 +44,7 @@ export interface ProfileSummary {
 export async function profileServer(context: BenchContext): Promise<void> {
   const { options } = context
   const caseName = options.profileCase
-  if (caseName === 'ceiling' || caseName === 'bare') {
+  if (!usesRealServer(caseName)) {
     throw new Error(
       `--profile-case ${caseName} has no real server to profile; use rest, trpc, read-new or read-same`,
     )

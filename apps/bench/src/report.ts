@@ -158,13 +158,13 @@ function renderRatios(summaries: readonly CaseSummary[], concurrencies: number[]
   const rows = [
     'Throughput ratios (medians):',
     '',
-    '| conc. | REST/bare | tRPC/bare | REST/ceiling | repeated token/new token |',
-    '|---:|---:|---:|---:|---:|',
+    '| conc. | REST/bare | tRPC/bare | REST/ceiling | repeated token/new token | bare read: repeated token/new token |',
+    '|---:|---:|---:|---:|---:|---:|',
   ]
   for (const concurrency of concurrencies) {
     const rate = (caseName: CaseName) => rateOf(summaries, caseName, concurrency)
     rows.push(
-      `| ${concurrency} | ${formatRatio(rate('rest'), rate('bare'))} | ${formatRatio(rate('trpc'), rate('bare'))} | ${formatRatio(rate('rest'), rate('ceiling'))} | ${formatRatio(rate('read-same'), rate('read-new'))} |`,
+      `| ${concurrency} | ${formatRatio(rate('rest'), rate('bare'))} | ${formatRatio(rate('trpc'), rate('bare'))} | ${formatRatio(rate('rest'), rate('ceiling'))} | ${formatRatio(rate('read-same'), rate('read-new'))} | ${formatRatio(rate('bare-read-same'), rate('bare-read-new'))} |`,
     )
   }
   return rows.join('\n')
