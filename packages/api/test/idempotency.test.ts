@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server'
 import { and, eq, sql } from 'drizzle-orm'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { QueryScope } from '../src/db/deadline.js'
 import { fingerprintRequest } from '../src/idempotency/fingerprint.js'
 import {
   type ApiDependencies,
@@ -83,6 +84,7 @@ describe('runIdempotent without a key', () => {
       db: untouchable,
       logger: pino({ level: 'silent' }),
       caller: { organizationId: 'org_without_key' },
+      queries: new QueryScope(),
       idempotencyKey: undefined,
       responseHeaders: new Map<string, string>(),
     }
@@ -335,7 +337,11 @@ for (const target of databaseTargets()) {
       const orgId = newOrgId()
       const token = await issuer.mintToken({ claims: { org_id: orgId } })
       const key = randomUUID()
-      const context = { ...contextFor(token, key), caller: { organizationId: orgId } }
+      const context = {
+        ...contextFor(token, key),
+        caller: { organizationId: orgId },
+        queries: new QueryScope(),
+      }
       const request = { operation: OPERATION, input: {} }
 
       await expect(

@@ -1,5 +1,4 @@
 /** A per-request bound on database work, for the failures that no driver timeout catches. */
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { ServiceUnavailableError } from '../errors.js'
 
 /** Default bound on the database work of one request, in milliseconds. */
@@ -10,35 +9,68 @@ export interface CancellableQuery {
   cancel(): unknown
 }
 
-// The queries started inside each withDatabaseDeadline call, so that they can be withdrawn.
-const currentQueries = new AsyncLocalStorage<Set<CancellableQuery>>()
+// The scope whose track() callback is running. A module variable set and reset around a
+// synchronous call carries the scope to the driver without AsyncLocalStorage, which on Node 20
+// turns on promise hooks for every promise in the process and cost about a tenth of the
+// server's CPU per request.
+let recordingScope: QueryScope | undefined
 
-/** Records `query` as part of the surrounding withDatabaseDeadline call, if any. */
+/** Records `query` in the scope whose track() callback is running, if any. */
 export function trackQuery(query: CancellableQuery): void {
-  currentQueries.getStore()?.add(query)
+  recordingScope?.record(query)
+}
+
+/** The queries that one request sent, so that its deadline can withdraw them. */
+export class QueryScope {
+  readonly #queries = new Set<CancellableQuery>()
+
+  /**
+   * Calls `send` and records the queries it hands to the driver before it first awaits.
+   * Drizzle's `execute()` hands its query over synchronously, so `send` must call `execute()`
+   * itself: awaiting a query builder hands the query over a microtask later, unrecorded.
+   */
+  track<T>(send: () => T): T {
+    const outer = recordingScope
+    recordingScope = this
+    try {
+      return send()
+    } finally {
+      recordingScope = outer
+    }
+  }
+
+  record(query: CancellableQuery): void {
+    this.#queries.add(query)
+  }
+
+  /** Withdraws every recorded query; errors of the cancel requests are ignored. */
+  cancelAll(): void {
+    for (const query of this.#queries) {
+      Promise.resolve(query.cancel()).catch(() => {})
+    }
+  }
 }
 
 /**
  * Runs `work` and rejects with a 503 when it has not settled within `timeoutMs`, then cancels
- * the queries it started. postgres.js bounds connecting (connect_timeout) and PostgreSQL bounds
- * running statements (statement_timeout), but a database that accepted a query and stopped
- * responding would hold the request forever without this.
+ * the queries that `work` recorded in its scope. postgres.js bounds connecting
+ * (connect_timeout) and PostgreSQL bounds running statements (statement_timeout), but a
+ * database that accepted a query and stopped responding would hold the request forever
+ * without this.
  *
  * Cancelling withdraws a query that is still queued in the pool, so it never runs later. A
  * statement already sent gets a cancel request, which a frozen database may only act on after
  * the statement committed: a 503 from here means the outcome is unknown.
  */
 export async function withDatabaseDeadline<T>(
-  work: () => Promise<T>,
+  work: (queries: QueryScope) => Promise<T>,
   timeoutMs: number,
 ): Promise<T> {
-  const queries = new Set<CancellableQuery>()
+  const queries = new QueryScope()
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      for (const query of queries) {
-        Promise.resolve(query.cancel()).catch(() => {})
-      }
+      queries.cancelAll()
       reject(
         new ServiceUnavailableError(
           `the database did not respond within ${timeoutMs} ms; retry shortly`,
@@ -47,7 +79,7 @@ export async function withDatabaseDeadline<T>(
     }, timeoutMs)
   })
   try {
-    return await Promise.race([currentQueries.run(queries, work), deadline])
+    return await Promise.race([work(queries), deadline])
   } finally {
     clearTimeout(timer)
   }

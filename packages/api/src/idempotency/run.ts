@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Database } from '../db/client.js'
+import type { QueryScope } from '../db/deadline.js'
 import type { Logger } from '../trpc/init.js'
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './errors.js'
 import { fingerprintRequest } from './fingerprint.js'
@@ -25,6 +26,8 @@ import {
 /** The procedure context fields that idempotent mutations use. */
 export interface IdempotencyContext {
   db: Database
+  /** The request's queries, which its database deadline withdraws. */
+  queries: QueryScope
   logger: Logger
   caller: { organizationId: string }
   /** The raw `Idempotency-Key` header, if any. */
@@ -67,7 +70,7 @@ export async function runIdempotent<T>(
   const requestFingerprint = fingerprintRequest(request.operation, request.input)
   const claimId = randomUUID()
 
-  const stored = await claimOrReadKey(ctx.db, scope, requestFingerprint, claimId)
+  const stored = await claimOrReadKey(ctx, scope, requestFingerprint, claimId)
   if (stored) {
     ctx.responseHeaders.set(IDEMPOTENCY_REPLAYED_HEADER, 'true')
     ctx.logger.info(
@@ -113,7 +116,7 @@ export function idempotent<TContext extends IdempotencyContext, TInput, TOutput>
  * progress.
  */
 async function claimOrReadKey(
-  db: Database,
+  { db, queries }: IdempotencyContext,
   scope: KeyScope,
   requestFingerprint: string,
   claimId: string,
@@ -121,11 +124,11 @@ async function claimOrReadKey(
   const claim = { requestFingerprint, claimId, leaseSeconds: CLAIM_LEASE_SECONDS }
 
   for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt += 1) {
-    if (await insertClaim(db, scope, claim)) {
+    if (await queries.track(() => insertClaim(db, scope, claim))) {
       return undefined
     }
 
-    const existing = await findKey(db, scope)
+    const existing = await queries.track(() => findKey(db, scope))
     if (existing === undefined) {
       continue
     }
@@ -138,7 +141,7 @@ async function claimOrReadKey(
     if (!existing.claimExpired) {
       throw new IdempotencyKeyInProgressError()
     }
-    if (await takeOverExpiredClaim(db, scope, claim)) {
+    if (await queries.track(() => takeOverExpiredClaim(db, scope, claim))) {
       return undefined
     }
   }
@@ -159,7 +162,7 @@ async function settleFailure(
   }
 
   try {
-    await releaseClaim(ctx.db, scope, claimId)
+    await ctx.queries.track(() => releaseClaim(ctx.db, scope, claimId))
   } catch (releaseError) {
     ctx.logger.warn(
       { err: releaseError, auth0OrganizationId: scope.organizationId },
@@ -178,7 +181,7 @@ async function storeOutcome(
   outcome: StoredOutcome,
 ): Promise<void> {
   try {
-    const stored = await completeClaim(ctx.db, scope, claimId, outcome)
+    const stored = await ctx.queries.track(() => completeClaim(ctx.db, scope, claimId, outcome))
     if (!stored) {
       ctx.logger.warn(
         { auth0OrganizationId: scope.organizationId, status: outcome.status },

@@ -50,6 +50,7 @@ export async function insertClaim(
     })
     .onConflictDoNothing({ target: [idempotencyKeys.auth0OrganizationId, idempotencyKeys.key] })
     .returning({ claimId: idempotencyKeys.claimId })
+    .execute()
   return rows.length === 1
 }
 
@@ -63,6 +64,7 @@ export async function findKey(db: Database, scope: KeyScope): Promise<StoredKey 
     })
     .from(idempotencyKeys)
     .where(matchesScope(scope))
+    .execute()
   if (!row) {
     return undefined
   }
@@ -92,6 +94,7 @@ export async function takeOverExpiredClaim(
       ),
     )
     .returning({ claimId: idempotencyKeys.claimId })
+    .execute()
   return rows.length === 1
 }
 
@@ -117,6 +120,7 @@ export async function completeClaim(
       ),
     )
     .returning({ claimId: idempotencyKeys.claimId })
+    .execute()
   return rows.length === 1
 }
 
@@ -131,6 +135,7 @@ export async function releaseClaim(db: Database, scope: KeyScope, claimId: strin
         isNull(idempotencyKeys.responseStatus),
       ),
     )
+    .execute()
 }
 
 /**

@@ -19,4 +19,5 @@ export async function listJurisdictions(db: Database): Promise<Jurisdiction[]> {
     .select({ id: jurisdictions.id, name: jurisdictions.name })
     .from(jurisdictions)
     .orderBy(asc(jurisdictions.id))
+    .execute()
 }

@@ -1,5 +1,4 @@
 import type { TRPCRouterRecord } from '@trpc/server'
-import { withDatabaseDeadline } from '../db/deadline.js'
 import { jurisdictionListOutput, listJurisdictions } from '../jurisdictions/list.js'
 import { authenticatedProcedure } from '../trpc/init.js'
 
@@ -10,7 +9,5 @@ export const jurisdictionsRouter = {
    */
   list: authenticatedProcedure
     .output(jurisdictionListOutput)
-    .query(({ ctx }) =>
-      withDatabaseDeadline(() => listJurisdictions(ctx.db), ctx.databaseTimeoutMs),
-    ),
+    .query(({ ctx }) => ctx.queries.track(() => listJurisdictions(ctx.db))),
 } satisfies TRPCRouterRecord

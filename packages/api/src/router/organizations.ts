@@ -13,7 +13,11 @@ export const organizationsRouter = {
    */
   mine: organizationMemberProcedure
     .output(organizationOutput.nullable())
-    .query(({ ctx }) => findOrganizationByAuth0Organization(ctx.db, ctx.caller.organizationId)),
+    .query(({ ctx }) =>
+      ctx.queries.track(() =>
+        findOrganizationByAuth0Organization(ctx.db, ctx.caller.organizationId),
+      ),
+    ),
 
   /**
    * Creates the CAIL organisation of the caller's Auth0 organisation. An absent input means
@@ -30,7 +34,7 @@ export const organizationsRouter = {
           ctx.caller,
           ctx.claims,
         )
-        const created = await createOrganization(ctx.db, organization)
+        const created = await ctx.queries.track(() => createOrganization(ctx.db, organization))
         ctx.logger.info(
           {
             organizationId: created.id,
