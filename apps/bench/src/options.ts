@@ -59,10 +59,10 @@ table to docs/benchmarks.md.
 
   --rounds N           rounds per case and concurrency (default 3)
   --duration S         measured seconds per run (default 3)
-  --warmup S           unmeasured seconds of load before each run (default 1)
+  --warmup S           unmeasured seconds of load before each run (default 5)
   --concurrency LIST   connections, comma-separated (default 1,16,64)
   --cases LIST         subset of ${CASE_NAMES.join(',')}
-  --tokens N           tokens minted before the runs (default 20000)
+  --tokens N           tokens minted before the runs (default 50000)
   --pool N             database pool size of every server and the ceiling (default 10)
   --admin-url URL      existing database used to create the bench database
                        (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -100,10 +100,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     options: {
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '3' },
-      warmup: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '5' },
       concurrency: { type: 'string', default: '1,16,64' },
       cases: { type: 'string', default: CASE_NAMES.join(',') },
-      tokens: { type: 'string', default: '20000' },
+      tokens: { type: 'string', default: '50000' },
       pool: { type: 'string', default: '10' },
       'admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       database: { type: 'string', default: 'cail_bench' },
