@@ -16,8 +16,8 @@ export const CASE_LABELS: Record<CaseName, string> = {
   'read-same': 'tRPC organizations.mine, one token repeated',
   'bare-read-new': 'bare read (Fastify + jose + select), new token each request',
   'bare-read-same': 'bare read, one token repeated',
-  'floor-fastify': 'floor: Fastify route answering a constant',
-  'floor-trpc': 'floor: tRPC query answering a constant (official adapter)',
+  'floor-fastify': 'floor: Fastify route returning a constant',
+  'floor-trpc': 'floor: tRPC query returning a constant (official adapter)',
 }
 
 const CREATE_BODY = JSON.stringify({ name: 'Lambeth Primary Care Network' })
@@ -65,17 +65,17 @@ export function usesRealServer(caseName: CaseName): boolean {
   return !isBareCase(caseName) && !isFloorCase(caseName) && caseName !== 'ceiling'
 }
 
-/** Whether a case runs on the bare server. */
+/** Returns whether a case runs on the bare server. */
 export function isBareCase(caseName: CaseName): boolean {
   return caseName === 'bare' || caseName === 'bare-read-new' || caseName === 'bare-read-same'
 }
 
-/** Whether a case runs on the floor server, which has no database and verifies nothing. */
+/** Returns whether a case runs on the floor server, which has no database and verifies nothing. */
 export function isFloorCase(caseName: CaseName): boolean {
   return caseName === 'floor-fastify' || caseName === 'floor-trpc'
 }
 
-/** Whether a case reads the organisations that the database is seeded with. */
+/** Returns whether a case reads the organisations that the database is seeded with. */
 function readsSeededRows(caseName: CaseName): boolean {
   return (
     caseName === 'read-new' ||

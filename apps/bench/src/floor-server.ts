@@ -1,5 +1,5 @@
 /**
- * The floor server: Fastify alone, and Fastify with tRPC's official adapter, each answering a
+ * The floor server: Fastify alone, and Fastify with tRPC's official adapter, each returning a
  * constant with no logging, no token verification and no database. The difference between the
  * two is what the tRPC adapter costs per request before a procedure does any work.
  */

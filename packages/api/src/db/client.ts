@@ -82,7 +82,10 @@ function openPostgres(options: Extract<DatabaseOptions, { kind: 'postgres' }>): 
   }
 }
 
-/** Makes every query Drizzle starts cancellable by the surrounding withDatabaseDeadline. */
+/**
+ * Records every query Drizzle starts in the QueryScope whose track() call is running, so that
+ * the request's deadline can cancel it.
+ */
 function withTrackedQueries(client: postgres.Sql): postgres.Sql {
   return new Proxy(client, {
     get(target, property, receiver) {

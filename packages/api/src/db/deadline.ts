@@ -9,10 +9,10 @@ export interface CancellableQuery {
   cancel(): unknown
 }
 
-// The scope whose track() callback is running. A module variable set and reset around a
-// synchronous call carries the scope to the driver without AsyncLocalStorage, which on Node 20
-// turns on promise hooks for every promise in the process and cost about a tenth of the
-// server's CPU per request.
+// The scope whose track() callback is running. Setting and resetting it around a synchronous
+// call carries the scope to the driver without AsyncLocalStorage. On Node 20 AsyncLocalStorage
+// turns on promise hooks for every promise in the process, which cost about a tenth of the
+// server's CPU per request (docs/benchmarks.md).
 let recordingScope: QueryScope | undefined
 
 /** Records `query` in the scope whose track() callback is running, if any. */
