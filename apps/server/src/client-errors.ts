@@ -13,6 +13,10 @@ import { buildEnvelope } from './errors.js'
 // with the id the route already logged.
 const requestIdBySocket = new WeakMap<Socket, string>()
 
+// Sockets that already got a rejection. Closing one mid-request makes its parser report a
+// second error (such as HPE_INVALID_EOF_STATE after a 408), which is no new failure.
+const rejectedSockets = new WeakSet<Socket>()
+
 /** Records that `socket` now serves the request `requestId`. */
 export function trackRequestSocket(socket: Socket, requestId: string): void {
   requestIdBySocket.set(socket, requestId)
@@ -31,6 +35,11 @@ export function handleClientError(this: FastifyInstance, error: ClientError, soc
     this.log.debug({ errorCode: error.code }, 'client closed the connection')
     return
   }
+  if (rejectedSockets.has(socket)) {
+    this.log.debug({ errorCode: error.code }, 'connection already rejected')
+    return
+  }
+  rejectedSockets.add(socket)
 
   const failure = describeClientError(error)
   const requestId = requestIdBySocket.get(socket) ?? randomUUID()

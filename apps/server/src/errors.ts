@@ -120,6 +120,14 @@ export function sendFailure(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
+  // The body stopped arriving because the connection closed: the client went away, or the
+  // server already rejected the connection (a 408 from the request timeout), which logged it.
+  // Node reports that as ECONNRESET, which must not read as a database failure.
+  if (request.raw.readableAborted) {
+    request.log.debug({ errorCode: (error as FastifyErrorLike).code }, 'request body aborted')
+    return reply.code(400).send()
+  }
+
   const failure = describeFailure(error, request)
   logFailure(error, failure, request)
 
