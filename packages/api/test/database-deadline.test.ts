@@ -1,6 +1,6 @@
 /**
- * The per-request database deadline on PostgreSQL: a create whose statements are still queued
- * in the pool when its deadline passes gets a 503, and its statements never run afterwards.
+ * The per-request database deadline on PostgreSQL: a create whose statements still wait for a
+ * connection when its deadline passes gets a 503, and its statements never run afterwards.
  */
 import { randomUUID } from 'node:crypto'
 import { TRPCError } from '@trpc/server'
@@ -53,7 +53,10 @@ describe.skipIf(postgres?.skipReason)('database deadline on postgres', () => {
         idempotencyKey,
       }),
     )
-    // then() sends the statement now; Drizzle sends nothing until a query is awaited.
+    // then() sends the statement now; Drizzle sends nothing until a query is awaited. It goes
+    // out unprepared with a parameter, so postgres.js describes it first and sends nothing else
+    // down the connection meanwhile: the create waits for the connection instead of being
+    // pipelined behind it.
     const blocker = database.db
       .execute(sql`select pg_sleep(${BLOCKING_SECONDS})`)
       .then(() => undefined)

@@ -28,11 +28,8 @@ export const organizationsRouter = {
     .output(organizationOutput)
     .mutation(
       idempotent(async ({ ctx, input }) => {
-        const organization = await resolveNewOrganization(
-          ctx.db,
-          input ?? {},
-          ctx.caller,
-          ctx.claims,
+        const organization = await ctx.queries.track(() =>
+          resolveNewOrganization(ctx.db, input ?? {}, ctx.caller, ctx.claims),
         )
         const created = await ctx.queries.track(() => createOrganization(ctx.db, organization))
         ctx.logger.info(
