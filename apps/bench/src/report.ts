@@ -95,7 +95,7 @@ export function renderReport(report: Report): string {
     `- Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; PostgreSQL ${machine.postgres} on loopback.`,
     `- Load average (1/5/15 min): ${formatLoad(machine.loadBefore)} before, ${formatLoad(report.loadAfter)} after.`,
     ...baselineNote(options),
-    `- Settings: ${options.rounds} rounds, ${options.warmupSeconds} s warm-up and ${options.durationSeconds} s measured per run, pool ${options.poolSize}, ${options.tokenCount} tokens${serverEnvNote(options)}.`,
+    `- Settings: ${options.rounds} ${options.rounds === 1 ? 'round' : 'rounds'}, ${options.warmupSeconds} s warm-up and ${options.durationSeconds} s measured per run, pool ${options.poolSize}, ${options.tokenCount} tokens${serverEnvNote(options)}.`,
     '',
     renderTable(report.summaries),
     '',

@@ -6,10 +6,12 @@
  */
 import { parseArgs } from 'node:util'
 
-const USAGE = `Usage: pnpm -s token --org-id <id> --org-name <name> --jurisdiction <id> [options]
+const USAGE = `Usage: pnpm -s token --org-id <id> [--org-name <name>] [--jurisdiction <id>] [options]
 
 Prints an access token from the local issuer of a server started with \`pnpm start\`
-(without AUTH0_DOMAIN). Only callers on the same machine are served.
+(without AUTH0_DOMAIN). Only callers on the same machine are served. A claim whose option
+is left out is left out of the token: without --org-id a create gets 403, and without
+--org-name or --jurisdiction the create body must carry name or jurisdictionId.
 
 Options:
   --org-id <id>             Auth0 organisation id (org_id claim), e.g. org_lambeth01
