@@ -18,18 +18,29 @@ const health: FastifyPluginAsync<HealthOptions> = async (
     try {
       await withTimeout(database.ping(), readinessTimeoutMs)
     } catch (error) {
-      throw new ServiceUnavailableError('the database is not reachable; retry shortly', {
-        cause: error,
-      })
+      // The ping waits for a pooled connection like any query, so a timeout can also mean
+      // that every connection is busy.
+      const problem =
+        error instanceof ReadinessTimeoutError
+          ? `the database did not answer within ${readinessTimeoutMs} ms (unreachable, or every pooled connection busy)`
+          : 'the database is not reachable'
+      throw new ServiceUnavailableError(`${problem}; retry shortly`, { cause: error })
     }
     return { status: 'ready', database: database.kind }
   })
 }
 
+class ReadinessTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`)
+    this.name = 'ReadinessTimeoutError'
+  }
+}
+
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
+    timer = setTimeout(() => reject(new ReadinessTimeoutError(timeoutMs)), timeoutMs)
   })
   try {
     return await Promise.race([promise, timeout])
