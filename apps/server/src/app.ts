@@ -2,7 +2,7 @@
 import { type ApiDependencies, type DatabaseHandle, ServiceUnavailableError } from '@cail/api'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { handleClientError, trackRequestSocket } from './client-errors.js'
+import { handleClientError, releaseRequestSocket, trackRequestSocket } from './client-errors.js'
 import { sendFailure } from './errors.js'
 import type { LocalIssuer } from './local-issuer/local-issuer.js'
 import errorEnvelope from './plugins/error-envelope.js'
@@ -63,6 +63,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // API responses and minted tokens are per caller; routes that can be cached set their own header.
     reply.header('Cache-Control', 'no-store')
     trackRequestSocket(request.raw.socket, request.id)
+  })
+  app.addHook('onResponse', (request, _reply, done) => {
+    releaseRequestSocket(request.raw)
+    done()
   })
   rejectRequestsWhileClosing(app)
 

@@ -3,7 +3,7 @@
  * oversized headers, requests not received in time) with the error envelope, and logs each once.
  */
 import { randomUUID } from 'node:crypto'
-import { STATUS_CODES } from 'node:http'
+import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { ServiceError } from '@cail/api'
 import type { FastifyInstance } from 'fastify'
@@ -17,9 +17,32 @@ const requestIdBySocket = new WeakMap<Socket, string>()
 // second error (such as HPE_INVALID_EOF_STATE after a 408), which is no new failure.
 const rejectedSockets = new WeakSet<Socket>()
 
+// Sockets whose current request got its response before its body arrived in full (a 413 or 415
+// sent while the client still uploads). If the rest never comes, the request timeout closes
+// the socket without a second response.
+const respondedBeforeBody = new WeakSet<Socket>()
+
 /** Records that `socket` now serves the request `requestId`. */
 export function trackRequestSocket(socket: Socket, requestId: string): void {
   requestIdBySocket.set(socket, requestId)
+  respondedBeforeBody.delete(socket)
+}
+
+/**
+ * Records that the response to `request` has gone out. Once its body has arrived too, a timeout
+ * while the next request's headers arrive gets a new request id instead of this request's id.
+ */
+export function releaseRequestSocket(request: IncomingMessage): void {
+  const socket = request.socket
+  if (request.complete) {
+    requestIdBySocket.delete(socket)
+    return
+  }
+  respondedBeforeBody.add(socket)
+  request.once('end', () => {
+    respondedBeforeBody.delete(socket)
+    requestIdBySocket.delete(socket)
+  })
 }
 
 // Time the client gets to read the response before the socket is destroyed, in milliseconds.
@@ -40,6 +63,14 @@ export function handleClientError(this: FastifyInstance, error: ClientError, soc
     return
   }
   rejectedSockets.add(socket)
+  if (respondedBeforeBody.has(socket)) {
+    this.log.debug(
+      { reqId: requestIdBySocket.get(socket), errorCode: error.code },
+      'client stopped sending a body whose request already got a response; closing the connection',
+    )
+    socket.destroy()
+    return
+  }
 
   const failure = describeClientError(error)
   const requestId = requestIdBySocket.get(socket) ?? randomUUID()

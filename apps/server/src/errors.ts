@@ -145,7 +145,8 @@ export function sendFailure(
  * Reads and discards the rest of an oversized body instead of closing the connection. Fastify
  * 5 responds to a body parser error with `Connection: close` without reading the rest, and a socket
  * closed with unread data is reset by the kernel, so a client still uploading would often lose
- * the 413. REQUEST_TIMEOUT_MS bounds the reading, after which the connection gets a 408.
+ * the 413. REQUEST_TIMEOUT_MS bounds the reading: if the rest never arrives, the connection is
+ * closed then, without a second response.
  */
 function discardRestOfBody(request: FastifyRequest, reply: FastifyReply): void {
   reply.removeHeader('connection')

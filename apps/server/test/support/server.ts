@@ -26,6 +26,10 @@ export interface TestServerOptions {
   /** Overrides of the dependencies built from the issuer and the database. */
   dependencies?: Partial<ApiDependencies>
   bodyLimitBytes?: number
+  /** Time allowed for a whole request, in milliseconds; default 30000. */
+  requestTimeoutMs?: number
+  /** Time allowed for the request line and headers, in milliseconds. */
+  headersTimeoutMs?: number
   /** An already open database; the server then leaves it open on close. */
   database?: DatabaseHandle
   /** Folder of a built web client to serve at `/`. */
@@ -56,7 +60,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     database,
     logger,
     bodyLimitBytes: options.bodyLimitBytes ?? 16_384,
-    requestTimeoutMs: 30_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    headersTimeoutMs: options.headersTimeoutMs,
     webRoot: options.webRoot,
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
