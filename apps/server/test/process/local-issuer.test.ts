@@ -12,6 +12,7 @@ import {
 } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
+  findFreePort,
   findLeakedTokens,
   mintToken,
   type ServerProcess,
@@ -178,5 +179,24 @@ describe('server start in production without Auth0', () => {
     )
     expect(server.stdout).toBe('')
     expect(await readdir(dataDir)).toEqual([])
+  })
+})
+
+describe('server start with an unreachable database', () => {
+  it('exits with code 1 and names DATABASE_URL', async () => {
+    const dataDir = await makeDataDir()
+    // Nothing listens on a port that was free a moment ago.
+    const port = await findFreePort()
+    const server = await spawnServer({
+      DATA_DIR: dataDir,
+      DATABASE_URL: `postgres://postgres:not-a-real-password@127.0.0.1:${port}/none`,
+    })
+
+    const status = await server.exited
+
+    expect(status).toEqual({ code: 1, signal: null })
+    expect(server.stderr).toBe(
+      `server failed to start: could not connect to the database at postgres://postgres@127.0.0.1:${port}/none (ECONNREFUSED); check DATABASE_URL and that PostgreSQL is running and accepts connections\n`,
+    )
   })
 })
