@@ -2,24 +2,30 @@ import pino, { type Logger } from 'pino'
 
 /** Creates the JSON logger; credentials are redacted wherever a header or body could carry them. */
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'headers.authorization',
-        'authorization',
-        'access_token',
-        'token',
-      ],
-      censor: '[redacted]',
+  return pino(
+    {
+      level,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          'authorization',
+          'access_token',
+          'token',
+        ],
+        censor: '[redacted]',
+      },
+      serializers: {
+        err: (error: unknown) => pino.stdSerializers.err(withoutQueryText(error) as Error),
+      },
     },
-    serializers: {
-      err: (error: unknown) => pino.stdSerializers.err(withoutQueryText(error) as Error),
-    },
-  })
+    // Synchronous writes to stdout. pino's default destination writes asynchronously, and on
+    // process.exit it writes what it still buffers at once, ahead of a write in flight: the last
+    // lines of a shutdown came out of order, and a crash could lose them.
+    pino.destination({ dest: 1, sync: true }),
+  )
 }
 
 /**

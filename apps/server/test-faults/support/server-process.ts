@@ -113,8 +113,10 @@ export async function startServerProcess(
     collect(child.stderr)
   }
 
+  // 'close' comes after stdout and stderr have ended; 'exit' can come before their last lines
+  // have been read.
   const exited = new Promise<ProcessExit>((resolve) => {
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       running.delete(child)
       resolve({ code, signal })
     })

@@ -58,8 +58,10 @@ export class ServerProcess {
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.#stderr += chunk
     })
+    // 'close' comes after stdout and stderr have ended; 'exit' can come before their last
+    // lines have been read.
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      this.child.once('close', (code, signal) => {
         runningChildren.delete(this.child)
         this.#wakeWaiters()
         resolve({ code, signal })
