@@ -21,9 +21,9 @@ export function createLogger(level: string): Logger {
         err: (error: unknown) => pino.stdSerializers.err(withoutQueryText(error) as Error),
       },
     },
-    // Synchronous writes to stdout. pino's default destination writes asynchronously, and on
-    // process.exit it writes what it still buffers at once, ahead of a write in flight: the last
-    // lines of a shutdown came out of order, and a crash could lose them.
+    // Synchronous writes to stdout. pino's default destination writes asynchronously. On
+    // process.exit it writes what it still buffers at once, ahead of a write in flight, so the
+    // last lines of a shutdown came out of order. A crash could lose them.
     pino.destination({ dest: 1, sync: true }),
   )
 }
