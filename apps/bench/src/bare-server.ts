@@ -40,6 +40,16 @@ interface CreateBody {
 
 app.get('/healthz', async () => ({ status: 'ok' }))
 
+async function verify(token: string): Promise<JWTPayload> {
+  const { payload } = await jwtVerify(token, keySet, {
+    issuer: env.issuer,
+    audience: env.audience,
+    algorithms: ['RS256'],
+    requiredClaims: ['exp', 'sub'],
+  })
+  return payload
+}
+
 // The read keeps what it verified, keyed by the whole token, until the token's exp, so that a
 // repeated token costs a Map lookup: the least any verified-token cache can cost.
 const MAX_CACHED_TOKENS = 10_000
@@ -50,12 +60,7 @@ async function verifyOnce(token: string): Promise<JWTPayload> {
   if (cached !== undefined && (cached.exp ?? 0) * 1000 > Date.now()) {
     return cached
   }
-  const { payload } = await jwtVerify(token, keySet, {
-    issuer: env.issuer,
-    audience: env.audience,
-    algorithms: ['RS256'],
-    requiredClaims: ['exp', 'sub'],
-  })
+  const payload = await verify(token)
   if (verifiedTokens.size >= MAX_CACHED_TOKENS) {
     const oldest = verifiedTokens.keys().next().value
     if (oldest !== undefined) {
@@ -82,15 +87,9 @@ app.get('/organizations/mine', async (request, reply) => {
 
 app.post<{ Body: CreateBody | undefined }>('/v1/organizations', async (request, reply) => {
   const token = request.headers.authorization?.replace(/^Bearer /, '') ?? ''
-  let claims: Record<string, unknown>
+  let claims: JWTPayload
   try {
-    const { payload } = await jwtVerify(token, keySet, {
-      issuer: env.issuer,
-      audience: env.audience,
-      algorithms: ['RS256'],
-      requiredClaims: ['exp', 'sub'],
-    })
-    claims = payload
+    claims = await verify(token)
   } catch {
     return reply.code(401).send({ message: 'invalid token' })
   }

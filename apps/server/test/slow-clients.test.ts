@@ -33,9 +33,9 @@ function open(url: string): Promise<Connection> {
       text += chunk
     })
     const closed = new Promise<void>((done) => socket.once('close', () => done()))
-    socket.once('error', () => {})
     socket.once('connect', () => resolve({ socket, received: () => text, closed }))
-    socket.once('error', reject)
+    // Before the connection: a failure to connect. After it: a reset, which `closed` reports.
+    socket.on('error', reject)
   })
 }
 
@@ -46,6 +46,11 @@ function statuses(text: string): number[] {
 
 function requestIds(text: string): string[] {
   return [...text.matchAll(/^x-request-id: (.+)\r$/gim)].map((match) => match[1] ?? '')
+}
+
+/** Waits until the server closes the connection, or WAIT_MS at most. */
+function closedOrWaited(connection: Connection): Promise<unknown> {
+  return Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, WAIT_MS))])
 }
 
 function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
@@ -116,7 +121,7 @@ describe.skipIf(pglite?.skipReason)('slow clients on keep-alive connections', ()
     await waitFor(() => statuses(connection.received()).length === 1, WAIT_MS)
 
     connection.socket.write('POST /v1/organizations HTTP/1.1\r\nHost: 127.0.0.1\r\n')
-    await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, WAIT_MS))])
+    await closedOrWaited(connection)
 
     const text = connection.received()
     expect(statuses(text)).toEqual([200, 408])
@@ -134,7 +139,7 @@ describe.skipIf(pglite?.skipReason)('slow clients on keep-alive connections', ()
       await head(['Content-Type: application/json', 'Content-Length: 20000'], 'oversized'),
     )
     connection.socket.write('x'.repeat(100))
-    await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, WAIT_MS))])
+    await closedOrWaited(connection)
 
     expect(statuses(connection.received())).toEqual([413])
     expect(faultLines('oversized')).toHaveLength(1)
@@ -148,7 +153,7 @@ describe.skipIf(pglite?.skipReason)('slow clients on keep-alive connections', ()
       await head(['Content-Type: text/plain', 'Content-Length: 100'], 'unsupported'),
     )
     connection.socket.write('x'.repeat(10))
-    await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, WAIT_MS))])
+    await closedOrWaited(connection)
 
     expect(statuses(connection.received())).toEqual([415])
     expect(faultLines('unsupported')).toHaveLength(1)
